@@ -1,0 +1,21 @@
+"""The error types of the export part."""
+
+from __future__ import annotations
+
+
+class ExportError(Exception):
+    """A problem the user can fix (no checkpoint, wrong architecture, bad option).
+
+    ``gan-export`` prints its message as one line on stderr and exits with code 2.
+    """
+
+
+class ValidationError(ExportError):
+    """The exported file does not reproduce PyTorch within tolerance.
+
+    ``gan-export`` prints the figures and exits with code 1; no file is left behind.
+    """
+
+    def __init__(self, message: str, figures: dict[str, dict[str, float]]) -> None:
+        super().__init__(message)
+        self.figures = figures

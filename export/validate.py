@@ -1,0 +1,90 @@
+"""Prove an exported file reproduces PyTorch: same latents through both, compared per batch size.
+
+The optimum exporters' discipline: validation is a step of export, not an
+afterthought. fp32 must match within ``ATOL_FOR_VALIDATION``; reduced
+precisions are judged by PSNR against the fp32 PyTorch output (images span
+[-1, 1], so the peak-to-peak range in the PSNR is 2).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import onnx
+import torch
+
+from ganedge.runtime.metadata import INPUT_NAME, OUTPUT_NAME
+
+from .defaults import ATOL_FOR_VALIDATION, MIN_PSNR_DB, VALIDATION_BATCH_SIZES, VALIDATION_SEED
+from .errors import ValidationError
+
+IMAGE_VALUE_SPAN = 2.0  # tanh output spans [-1, 1]
+
+
+def psnr_db(reference: np.ndarray, candidate: np.ndarray) -> float:
+    """Peak signal-to-noise ratio in dB for images in [-1, 1] (``inf`` when identical).
+
+    Examples
+    --------
+    >>> round(psnr_db(np.zeros(4), np.full(4, 0.02)), 1)
+    40.0
+    """
+    mse = float(np.mean((reference.astype(np.float64) - candidate.astype(np.float64)) ** 2))
+    return math.inf if mse == 0.0 else 10.0 * math.log10(IMAGE_VALUE_SPAN**2 / mse)
+
+
+def validate_against_torch(
+    model: onnx.ModelProto | bytes | str,
+    generator: torch.nn.Module,
+    precision: str,
+    batch_sizes: tuple[int, ...] = VALIDATION_BATCH_SIZES,
+    atol: float = ATOL_FOR_VALIDATION,
+) -> dict[str, dict[str, float]]:
+    """Run ``model`` in onnxruntime (CPU) and ``generator`` in PyTorch on the same fixed latents.
+
+    Returns ``{"batch_1": {"max_abs_diff": ..., "psnr_db": ...}, ...}`` and raises
+    ``ValidationError`` (carrying those figures) when fp32 differs by more than
+    ``atol`` anywhere, or a reduced precision falls under its PSNR floor.
+
+    Examples
+    --------
+    >>> figures = validate_against_torch(model, generator, "fp32")   # doctest: +SKIP
+    >>> figures["batch_7"]["max_abs_diff"] < 1e-5
+    True
+    """
+    import onnxruntime as ort
+
+    payload = model.SerializeToString() if isinstance(model, onnx.ModelProto) else model
+    session = ort.InferenceSession(payload, providers=["CPUExecutionProvider"])
+    latent_dim = int(session.get_inputs()[0].shape[1])
+    rng = np.random.default_rng(VALIDATION_SEED)
+    figures: dict[str, dict[str, float]] = {}
+    failures: list[str] = []
+    generator = generator.eval()
+    for batch in batch_sizes:
+        latents = rng.standard_normal((batch, latent_dim)).astype(np.float32)
+        with torch.inference_mode():
+            expected = generator(torch.from_numpy(latents)).numpy()
+        (produced,) = session.run([OUTPUT_NAME], {INPUT_NAME: latents})
+        if produced.shape != expected.shape:
+            failures.append(f"batch {batch}: output shape {produced.shape}, PyTorch gives {expected.shape}")
+            continue
+        diff = float(np.max(np.abs(produced.astype(np.float64) - expected)))
+        quality = psnr_db(expected, produced)
+        figures[f"batch_{batch}"] = {"max_abs_diff": diff, "psnr_db": quality}
+        if precision == "fp32" and not diff <= atol:
+            failures.append(f"batch {batch}: max abs diff {diff:.3g} > atol {atol:g}")
+        elif precision != "fp32" and not quality >= MIN_PSNR_DB[precision]:
+            failures.append(f"batch {batch}: PSNR {quality:.1f} dB < {MIN_PSNR_DB[precision]:g} dB")
+    if failures:
+        raise ValidationError(f"{precision} export does not reproduce PyTorch: " + "; ".join(failures), figures)
+    return figures
+
+
+def format_figures(figures: dict[str, dict[str, float]]) -> str:
+    """One line per batch size, e.g. ``batch 7: max abs diff 2.4e-07, PSNR 129.3 dB``."""
+    return "\n".join(
+        f"  {name.replace('_', ' ')}: max abs diff {values['max_abs_diff']:.2e}, PSNR {values['psnr_db']:.1f} dB"
+        for name, values in figures.items()
+    )

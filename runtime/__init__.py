@@ -1,0 +1,1 @@
+"""Placeholder; the runtime helper writes the public API here."""

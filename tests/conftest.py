@@ -1,0 +1,33 @@
+"""Shared fixtures: the real FashionMNIST and one short real training run.
+
+The training and export tests run on the real data (CI installs the Debian
+package ``dataset-fashion-mnist``); a missing dataset fails them loudly with
+the install command rather than skipping.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REAL_DATA_DIR = Path("/usr/share/datasets/fashion-mnist")
+SMOKE_STEPS = 40
+
+
+@pytest.fixture(scope="session")
+def real_data_dir() -> Path:
+    if not (REAL_DATA_DIR / "train-images-idx3-ubyte.gz").is_file():
+        pytest.fail("the real FashionMNIST is missing: apt-get install dataset-fashion-mnist")
+    return REAL_DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def smoke_run(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 40-step CPU run on the real data; its folder holds checkpoint.pt and the pictures."""
+    from ganedge.train.config import TrainConfig
+    from ganedge.train.runner import train_run
+
+    run_dir = tmp_path_factory.mktemp("runs") / "smoke"
+    train_run(TrainConfig(epochs=1, max_steps=SMOKE_STEPS), run_dir, device="cpu", data_dir=real_data_dir, progress=False)
+    return run_dir

@@ -1,0 +1,44 @@
+"""The networks are exactly the report's."""
+
+from __future__ import annotations
+
+import torch
+
+from ganedge.train.model import Discriminator, Generator
+
+# Printed in the course report (its Markdown indents by 4 spaces; PyTorch prints 2).
+REPORT_DISCRIMINATOR = """Discriminator(
+    (fc1): Linear(in_features=784, out_features=128, bias=True)
+    (nonlin1): LeakyReLU(negative_slope=0.2)
+    (fc2): Linear(in_features=128, out_features=1, bias=True)
+)"""
+REPORT_GENERATOR = """Generator(
+    (fc1): Linear(in_features=100, out_features=128, bias=True)
+    (nonlin1): LeakyReLU(negative_slope=0.2)
+    (fc2): Linear(in_features=128, out_features=784, bias=True)
+)"""
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.strip().splitlines()]
+
+
+def test_discriminator_prints_as_in_the_report() -> None:
+    assert _lines(repr(Discriminator())) == _lines(REPORT_DISCRIMINATOR)
+
+
+def test_generator_prints_as_in_the_report() -> None:
+    assert _lines(repr(Generator())) == _lines(REPORT_GENERATOR)
+
+
+def test_generator_maps_latents_to_images_in_tanh_range() -> None:
+    images = Generator()(torch.randn(5, 100) * 50)
+    assert images.shape == (5, 1, 28, 28)
+    assert images.min() >= -1 and images.max() <= 1
+
+
+def test_discriminator_returns_one_logit_per_image_for_either_layout() -> None:
+    discriminator = Discriminator()
+    images = torch.randn(3, 1, 28, 28)
+    assert discriminator(images).shape == (3, 1)
+    assert torch.equal(discriminator(images), discriminator(images.reshape(3, 784)))

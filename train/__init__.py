@@ -1,0 +1,1 @@
+"""Training the course report's GAN on FashionMNIST (``gan-train``). Needs the ``[train]`` extra."""

@@ -1,0 +1,173 @@
+"""The GAN training step and epoch loop, lean enough to be limited by arithmetic.
+
+One step: the generator makes a batch of fakes; the discriminator sees real and
+fake in one concatenated forward pass and takes an Adam step on the
+non-saturating loss; then the generator takes its step against the updated
+discriminator. Optimizers are Adam with ``fused=True`` (one kernel for all
+parameters; measured ~1.9 s vs ~2.5 s per epoch for the per-parameter loop).
+
+Reproducibility: all randomness of an epoch (data order and latents) is drawn
+at its start from one ``torch.Generator`` whose state is kept in the
+checkpoint, so a resumed run replays the exact same batches, mid-epoch too.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import torch
+import torch.nn.functional as F
+
+from .config import TrainConfig
+from .model import IMAGE_PIXELS, Discriminator, Generator
+from .checkpoint import ARCHITECTURE
+
+
+@dataclass
+class StepLosses:
+    """Per-step losses of one epoch (filled in place, read at epoch end)."""
+
+    discriminator: torch.Tensor
+    generator: torch.Tensor
+
+
+def images_to_training_tensor(images: Any, device: torch.device) -> torch.Tensor:
+    """uint8 ``[N, 28, 28]`` (numpy) -> float32 ``[N, 784]`` in [-1, 1] on ``device``, matching the generator's tanh."""
+    pixels = torch.tensor(images.reshape(len(images), IMAGE_PIXELS))  # a copy: the IDX buffer is read-only
+    return pixels.to(device).float().div_(127.5).sub_(1.0)
+
+
+class GanTrainer:
+    """Holds the two networks, their optimizers and the data-order RNG.
+
+    Examples
+    --------
+    >>> trainer = GanTrainer(TrainConfig(max_steps=10), data, torch.device("cpu"))  # doctest: +SKIP
+    >>> trainer.run_epoch()                                                          # doctest: +SKIP
+    """
+
+    def __init__(self, config: TrainConfig, data: torch.Tensor, device: torch.device) -> None:
+        self.config = config
+        self.data = data
+        self.device = device
+        torch.manual_seed(config.seed)
+        self.generator = Generator(config.latent_dim).to(device)
+        self.discriminator = Discriminator().to(device)
+        adam = dict(lr=config.lr, betas=config.betas, fused=True)
+        self.optimizer_g = torch.optim.Adam(self.generator.parameters(), **adam)
+        self.optimizer_d = torch.optim.Adam(self.discriminator.parameters(), **adam)
+        self.data_rng = torch.Generator().manual_seed(config.seed + 1)
+        self.epoch = 0  # completed epochs
+        self.step_in_epoch = 0  # completed steps of the current epoch
+        self.global_step = 0
+        self.epoch_rng_state = self.data_rng.get_state()
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return math.ceil(len(self.data) / self.config.batch_size)
+
+    def step(self, real: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One discriminator step then one generator step; returns both losses (detached)."""
+        n = real.shape[0]
+        fake = self.generator(z).reshape(n, IMAGE_PIXELS)
+        regularise = self.config.r1_gamma > 0 and self.global_step % self.config.r1_every == 0
+        if regularise:
+            real = real.detach().requires_grad_(True)
+        logits = self.discriminator(torch.cat([real, fake.detach()]))
+        # softplus(-l) and softplus(l) are BCE-with-logits against targets 1 and 0.
+        loss_d = F.softplus(-logits[:n]).mean() + F.softplus(logits[n:]).mean()
+        if regularise:
+            loss_d = loss_d + self.r1_penalty(logits[:n], real)
+        self.optimizer_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        self.optimizer_d.step()
+
+        loss_g = F.softplus(-self.discriminator(fake)).mean()
+        self.optimizer_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.optimizer_g.step()
+        return loss_d.detach(), loss_g.detach()
+
+    def r1_penalty(self, real_logits: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+        """R1 (Mescheder et al. 2018): penalise the discriminator's gradient on real images.
+
+        ``gamma / 2 * E ||d D(x) / dx||^2``, times ``r1_every`` when applied lazily
+        (StyleGAN2), so the average strength does not depend on the interval.
+        """
+        (gradient,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
+        return 0.5 * self.config.r1_gamma * self.config.r1_every * gradient.pow(2).sum(dim=1).mean()
+
+    def run_epoch(
+        self, on_step: Callable[[int, torch.Tensor, torch.Tensor], None] | None = None
+    ) -> StepLosses:
+        """Train until the epoch ends or ``max_steps`` is reached; resumes mid-epoch if needed."""
+        batch = self.config.batch_size
+        if self.step_in_epoch == 0:
+            self.epoch_rng_state = self.data_rng.get_state()
+        else:  # resuming: replay this epoch's draws, then skip the done steps
+            self.data_rng.set_state(self.epoch_rng_state)
+        order = torch.randperm(len(self.data), generator=self.data_rng)
+        latents = torch.randn(len(self.data), self.config.latent_dim, generator=self.data_rng)
+        shuffled = self.data[order.to(self.device)]
+        latents = latents.to(self.device)
+        remaining = self.steps_per_epoch - self.step_in_epoch
+        if self.config.max_steps is not None:
+            remaining = min(remaining, self.config.max_steps - self.global_step)
+        losses = StepLosses(torch.zeros(remaining), torch.zeros(remaining))
+        for i in range(remaining):
+            start = (self.step_in_epoch) * batch
+            loss_d, loss_g = self.step(shuffled[start:start + batch], latents[start:start + batch])
+            losses.discriminator[i] = loss_d
+            losses.generator[i] = loss_g
+            self.step_in_epoch += 1
+            self.global_step += 1
+            if on_step is not None:
+                on_step(i, loss_d, loss_g)
+        if self.step_in_epoch == self.steps_per_epoch:
+            self.epoch += 1
+            self.step_in_epoch = 0
+        return losses
+
+    @property
+    def finished(self) -> bool:
+        if self.config.max_steps is not None and self.global_step >= self.config.max_steps:
+            return True
+        return self.epoch >= self.config.epochs
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue bit for bit: weights, optimizers, counters, RNG states."""
+        return {
+            "architecture": ARCHITECTURE,
+            "generator": self.generator.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "optimizer_g": self.optimizer_g.state_dict(),
+            "optimizer_d": self.optimizer_d.state_dict(),
+            "config": self.config.to_dict(),
+            "epoch": self.epoch,
+            "step_in_epoch": self.step_in_epoch,
+            "global_step": self.global_step,
+            "data_rng_state": self.data_rng.get_state(),
+            "epoch_rng_state": self.epoch_rng_state,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.optimizer_g.load_state_dict(state["optimizer_g"])
+        self.optimizer_d.load_state_dict(state["optimizer_d"])
+        self.epoch = int(state["epoch"])
+        self.step_in_epoch = int(state["step_in_epoch"])
+        self.global_step = int(state["global_step"])
+        self.data_rng.set_state(state["data_rng_state"])
+        self.epoch_rng_state = state["epoch_rng_state"]
+
+    @torch.inference_mode()
+    def sample(self, latents: torch.Tensor) -> torch.Tensor:
+        """Generator output for fixed latents, float ``[n, 1, 28, 28]`` on the CPU."""
+        self.generator.eval()
+        try:
+            return self.generator(latents.to(self.device)).cpu()
+        finally:
+            self.generator.train()
