@@ -54,9 +54,15 @@ def generator_to_onnx(generator: torch.nn.Module, latent_dim: int, opset: int) -
     >>> [node.op_type for node in model.graph.node]
     ['Gemm', 'LeakyRelu', 'Gemm', 'Tanh', 'Reshape']
     """
+    return module_to_onnx(generator, torch.zeros(2, latent_dim), INPUT_NAME, [OUTPUT_NAME], opset)
+
+
+def module_to_onnx(
+    module: torch.nn.Module, example: torch.Tensor, input_name: str, output_names: list[str], opset: int
+) -> onnx.ModelProto:
+    """Export any one-input ``module`` (eval mode) at exactly ``opset``, batch dimension named ``N``."""
     check_opset(opset)
-    generator = generator.eval()
-    example = torch.zeros(2, latent_dim)
+    module = module.eval()
     batch = torch.export.Dim(BATCH_DIM_NAME, min=1)
     handle, tmp_name = tempfile.mkstemp(suffix=".onnx")
     os.close(handle)
@@ -67,10 +73,10 @@ def generator_to_onnx(generator: torch.nn.Module, latent_dim: int, opset: int) -
     try:
         with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
             torch.onnx.export(
-                generator, (example,), tmp_name,
-                input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
+                module, (example,), tmp_name,
+                input_names=[input_name], output_names=output_names,
                 opset_version=opset, dynamo=True, external_data=False,
-                dynamic_shapes={"z": {0: batch}}, optimize=True,
+                dynamic_shapes=({0: batch},), optimize=True,
             )
         model = onnx.load(tmp_name)
     except Exception as error:

@@ -27,6 +27,7 @@ from .convert import default_domain_opset, generator_to_onnx
 from .defaults import ARCHITECTURE_NAME, ATOL_FOR_VALIDATION, DEFAULT_ONNX_OPSET, DEFAULT_PRECISION, PRECISIONS
 from .errors import ExportError
 from .precision import convert_precision
+from .sefa import sefa_metadata
 from .validate import validate_against_torch
 
 LATEST_RUN = Path("runs") / "latest"
@@ -88,7 +89,7 @@ def export_generator(
     generator = Generator(int(config["latent_dim"]))
     generator.load_state_dict(state["generator"])
     out = out if out is not None else default_output(checkpoint, precision)
-    _check_writable(out)
+    check_writable(out)
 
     model = convert_precision(generator_to_onnx(generator, generator.latent_dim, opset), precision)
     figures = validate_against_torch(model, generator, precision, atol=atol)
@@ -111,9 +112,10 @@ def export_generator(
         keys.CHECKPOINT_SHA256_KEY: file_sha256(checkpoint),
         keys.EXPORTED_AT_KEY: datetime.now(timezone.utc).isoformat(timespec="seconds"),
         keys.VALIDATION_KEY: json.dumps({"reference": "fp32 PyTorch", "onnxruntime": "CPU", **figures}, sort_keys=True),
+        keys.SEFA_KEY: sefa_metadata(generator.fc1.weight.detach().numpy()),
     })
     onnx.checker.check_model(model, full_check=True)
-    size = _write_atomic(model, out)
+    size = write_atomic(model, out)
     return ExportResult(out, default_domain_opset(model), precision, figures, size)
 
 
@@ -125,7 +127,7 @@ def write_metadata(model: onnx.ModelProto, values: dict[str, str]) -> None:
         entry.key, entry.value = key, value
 
 
-def _check_writable(out: Path) -> None:
+def check_writable(out: Path) -> None:
     folder = out.parent if str(out.parent) else Path(".")
     if out.is_dir():
         raise ExportError(f"--out {out} is a folder; give a file name like {out / 'generator.onnx'}")
@@ -135,7 +137,7 @@ def _check_writable(out: Path) -> None:
         raise ExportError(f"cannot write {out}: folder {folder} is not writable")
 
 
-def _write_atomic(model: onnx.ModelProto, out: Path) -> int:
+def write_atomic(model: onnx.ModelProto, out: Path) -> int:
     payload = model.SerializeToString()
     try:
         atomic_write(out, lambda tmp_name: Path(tmp_name).write_bytes(payload))

@@ -82,3 +82,17 @@ class GeneratorMetadata:
         """A JSON-valued entry (training summary, validation figures), or ``None`` if absent."""
         value = self.raw.get(key)
         return None if value is None else json.loads(value)
+
+
+# The measuring classifier (``gan-train-classifier`` + ``gan-export --classifier``).
+FORMAT_CLASSIFIER = "ganedge-classifier/1"
+CLASSIFIER_INPUT_NAME = "image"  # float32 [N, 1, 28, 28] in [-1, 1], as the generator makes them
+CLASSIFIER_OUTPUT_NAMES = ("logits", "features")
+CLASS_NAMES_KEY = "ganedge.class_names"  # JSON list, index = class id
+FEATURE_DIM_KEY = "ganedge.feature_dim"  # "128"
+TEST_ACCURACY_KEY = "ganedge.test_accuracy"  # on the FashionMNIST test split, e.g. "0.9254"
+
+# Closed-form latent directions (SeFa, Shen & Zhou, CVPR 2021), computed by the
+# exporter from the generator's first layer: JSON {"eigenvalues": [k floats,
+# descending], "directions": base64 of float32 [k, latent_dim], unit rows}.
+SEFA_KEY = "ganedge.sefa"

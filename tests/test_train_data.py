@@ -66,7 +66,7 @@ def test_data_dir_without_the_files_says_how_to_get_them(tmp_path: Path) -> None
 
 
 def test_nothing_found_and_no_download_is_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(data, "DEBIAN_DIR", tmp_path / "none")
-    monkeypatch.setattr(data, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(data.fashion_mnist, "DEBIAN_DIR", tmp_path / "none")
+    monkeypatch.setattr(data.fashion_mnist, "CACHE_DIR", tmp_path / "cache")
     with pytest.raises(TrainError, match="not found.*apt-get install"):
         load_split("train")

@@ -69,7 +69,7 @@ class GanTrainer:
         return math.ceil(len(self.data) / self.config.batch_size)
 
     def step(self, real: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """One discriminator step then one generator step; returns both losses (detached)."""
+        """One discriminator step then one generator step; returns both BCE losses (detached, without R1)."""
         n = real.shape[0]
         fake = self.generator(z).reshape(n, IMAGE_PIXELS)
         regularise = self.config.r1_gamma > 0 and self.global_step % self.config.r1_every == 0
@@ -78,10 +78,9 @@ class GanTrainer:
         logits = self.discriminator(torch.cat([real, fake.detach()]))
         # softplus(-l) and softplus(l) are BCE-with-logits against targets 1 and 0.
         loss_d = F.softplus(-logits[:n]).mean() + F.softplus(logits[n:]).mean()
-        if regularise:
-            loss_d = loss_d + self.r1_penalty(logits[:n], real)
+        penalty = self.r1_penalty(logits[:n], real) if regularise else 0.0
         self.optimizer_d.zero_grad(set_to_none=True)
-        loss_d.backward()
+        (loss_d + penalty).backward()
         self.optimizer_d.step()
 
         loss_g = F.softplus(-self.discriminator(fake)).mean()
