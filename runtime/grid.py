@@ -6,6 +6,7 @@ Pure numpy + Pillow, shared by training (per-epoch sample grids) and
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Sequence
 
@@ -17,7 +18,7 @@ from .errors import GanRuntimeError
 
 BACKGROUND = 255  # white gaps and margin: FashionMNIST images are dark on the edges
 TEXT_COLOR = 0
-LABEL_PADDING = 6  # pixels left and right of a label in the margin
+LABEL_PADDING = 8  # pixels left and right of a label in the margin
 MIN_FONT_SIZE = 10
 
 
@@ -128,7 +129,7 @@ def render_grid(
     margin = 0
     if labels is not None:
         widest = max(measure.textbbox((0, 0), str(label), font=font)[2] for label in labels)
-        margin = widest + 2 * LABEL_PADDING
+        margin = math.ceil(widest) + 2 * LABEL_PADDING
     most = max(row.shape[0] for row in checked)
     width = margin + gap + most * (cell_w + gap)
     height = gap + len(checked) * (cell_h + gap)
@@ -141,7 +142,7 @@ def render_grid(
             canvas.paste(Image.fromarray(big, mode="L"), (margin + gap + c * (cell_w + gap), top))
         if labels is not None:
             _, text_top, _, text_bottom = draw.textbbox((0, 0), str(labels[r]), font=font)
-            y = top + (cell_h - text_top - text_bottom) // 2  # centred on the row
+            y = top + int(cell_h - text_top - text_bottom) // 2  # centred on the row
             draw.text((LABEL_PADDING, y), str(labels[r]), fill=TEXT_COLOR, font=font)
     return canvas
 

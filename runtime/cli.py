@@ -1,0 +1,247 @@
+"""``gan-run``: the command-line face of :class:`ganedge.runtime.GeneratorModel`.
+
+A thin layer: parse options (small functions passed as click types), pick the
+model, generate the rows, write the PNG (and optionally an ``.npz``). Every
+user error ends as one ``Error: ...`` line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import zipfile
+from pathlib import Path
+from typing import Mapping, NamedTuple, Sequence
+
+import click
+import numpy as np
+
+from .atomic import atomic_write
+from .errors import GanRuntimeError
+from .generator import BUNDLED_MODEL, GeneratorModel
+from .grid import render_grid, save_png
+from .latent import experiment_rows
+from .session import DEVICES
+
+LATEST_MODEL = Path("runs") / "latest" / "generator.onnx"
+DEFAULT_OUT = Path("gan-run.png")
+DEFAULT_N = 8  # the report's rows of 8
+DEFAULT_SEED = 0
+DEFAULT_SCALE = 3  # 28 px -> 84 px: big enough to see a garment's shape
+# "Absurd" sizes for a grid a person looks at (the API itself has no limit and chunks any n):
+MAX_IMAGES_PER_ROW = 64  # 64 x 84 px is already ~5,500 px wide; wider rows cannot be compared by eye
+MAX_GRID_ROWS = 64  # the report's 5 numbers x (1 + 3 values) is 20 rows; 64 rows of 84 px is ~5,500 px tall
+MAX_SCALE = 16  # 28 px -> 448 px per image; larger only blows up the file
+EXIT_USAGE = 2
+NPZ_DATE = (1980, 1, 1, 0, 0, 0)  # fixed zip timestamps: the same run gives the same .npz bytes
+
+
+class Perturbation(NamedTuple):
+    """One ``--perturb N=V1,V2,...``: latent ``number`` (1-based) and the ``values`` to set it to."""
+
+    number: int
+    values: tuple[float, ...]
+
+
+def parse_perturb(text: str | Perturbation) -> Perturbation:
+    """Parse ``N=V1,V2,...`` (e.g. ``71=-10,10,100``); N counts from 1, as in the report.
+
+    Checks the syntax only; whether N fits the model's latent size is checked
+    once the model is open.
+
+    Examples
+    --------
+    >>> parse_perturb("71=-10,10,100")
+    Perturbation(number=71, values=(-10.0, 10.0, 100.0))
+    """
+    if isinstance(text, Perturbation):
+        return text
+    example = "e.g. 71=-10,10,100"
+    number_text, equals, values_text = text.partition("=")
+    if not equals:
+        raise click.BadParameter(f"{text!r} needs the form N=V1,V2,... ({example})")
+    try:
+        number = int(number_text.strip())
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise click.BadParameter(
+            f"{number_text.strip()!r} in {text!r} is not a latent number; numbers count from 1 to the latent size"
+        )
+    pieces = [piece.strip() for piece in values_text.split(",")]
+    if not any(pieces):
+        raise click.BadParameter(f"{text!r} has no values after '=' ({example})")
+    if not all(pieces):
+        raise click.BadParameter(f"{text!r} has an empty value between commas ({example})")
+    values = []
+    for piece in pieces:
+        try:
+            value = float(piece)
+        except ValueError:
+            raise click.BadParameter(f"{piece!r} in {text!r} is not a number") from None
+        if not math.isfinite(value):
+            raise click.BadParameter(f"{piece!r} in {text!r} is not a finite number")
+        values.append(value)
+    if len(set(values)) != len(values):
+        raise click.BadParameter(f"{text!r} repeats a value; give each value once")
+    return Perturbation(number, tuple(values))
+
+
+def _distinct_numbers(
+    ctx: click.Context, param: click.Parameter, perturbations: tuple[Perturbation, ...]
+) -> tuple[Perturbation, ...]:
+    numbers = [p.number for p in perturbations]
+    repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+    if repeated:
+        raise click.BadParameter(f"latent number {repeated[0]} is given twice; list all its values in one N=V1,V2,...")
+    return perturbations
+
+
+def resolve_model(model_path: Path | None) -> tuple[Path, str]:
+    """Which model file to use and why: ``--model``, else ``runs/latest``, else the bundled one.
+
+    Examples
+    --------
+    >>> resolve_model(Path("my.onnx"))
+    (PosixPath('my.onnx'), '--model')
+    """
+    if model_path is not None:
+        return model_path, "--model"
+    if LATEST_MODEL.is_file():
+        return LATEST_MODEL, "your latest export, runs/latest"
+    if BUNDLED_MODEL.is_file():
+        return BUNDLED_MODEL, "bundled with ganedge"
+    raise GanRuntimeError(
+        f"no model: there is no {LATEST_MODEL} here and the bundled model is missing from this install; "
+        "pass --model PATH (or run gan-train, then gan-export --opset 17)"
+    )
+
+
+def _check_writable(path: Path, option: str) -> None:
+    """Fail before any work when ``path`` cannot be written (the write itself is atomic too)."""
+    folder = path.parent
+    if path.is_dir():
+        raise GanRuntimeError(f"{option} {str(path)!r} is a folder; give a file name")
+    if not folder.is_dir():
+        raise GanRuntimeError(f"{option} {str(path)!r}: folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise GanRuntimeError(f"{option} {str(path)!r}: folder {str(folder)!r} is not writable")
+
+
+def save_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
+    """Like ``np.savez_compressed`` but atomic and byte-reproducible (fixed zip timestamps)."""
+
+    def write(tmp_name: str) -> None:
+        with zipfile.ZipFile(tmp_name, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, array in arrays.items():
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=NPZ_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with archive.open(info, "w") as member:
+                    np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
+
+    try:
+        atomic_write(path, write)
+    except OSError as error:
+        raise GanRuntimeError(f"cannot write --npz {str(path)!r}: {error.strerror or error}") from None
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--model", "model_path", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="PATH",
+              help=f"Generator .onnx  [default: {LATEST_MODEL} if it exists, else the bundled model]")
+@click.option("--perturb", "perturbations", type=parse_perturb, multiple=True, callback=_distinct_numbers,
+              metavar="N=V1,V2,...",
+              help="Set latent number N (counted from 1 to the latent size, as in the report) to each value, "
+                   "in all latents; one row per value after the unmodified row. Repeatable.")
+@click.option("--n", "n", type=click.IntRange(1, MAX_IMAGES_PER_ROW), default=DEFAULT_N, show_default=True,
+              metavar="COUNT", help=f"Latents, i.e. images per row (at most {MAX_IMAGES_PER_ROW}: wider rows are unreadable).")
+@click.option("--seed", type=click.IntRange(min=0), default=DEFAULT_SEED, show_default=True, metavar="INT",
+              help="Seed of the random latents; the same seed and model give byte-identical files.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_OUT, show_default=True,
+              metavar="FILE.png", help="The PNG grid to write.")
+@click.option("--npz", "npz_path", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE.npz",
+              help="Also save latents [rows, n, latent], images uint8 [rows, n, 28, 28] and labels [rows].")
+@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True,
+              help="auto: CUDA if it really loads, else CPU; cuda: CUDA or an error; cpu: CPU.")
+@click.option("--scale", type=click.IntRange(1, MAX_SCALE), default=DEFAULT_SCALE, show_default=True, metavar="FACTOR",
+              help="Enlarge each 28 px image this many times (nearest neighbour).")
+@click.version_option(package_name="ganedge", prog_name="gan-run")
+def gan_run(
+    model_path: Path | None,
+    perturbations: tuple[Perturbation, ...],
+    n: int,
+    seed: int,
+    out: Path,
+    npz_path: Path | None,
+    device: str,
+    scale: int,
+) -> None:
+    """Generate FashionMNIST-like images with a ganedge generator; save one labelled PNG grid.
+
+    Without --perturb: one row of --n images from --n random latents (the
+    report's second figure). Each --perturb N=V1,V2,... is the report's
+    experiment: the same latents with latent number N set to each value in all
+    of them. Latent numbers count from 1 to the latent size, as in the report
+    (71 is the 71st number). For each --perturb the grid gets the unmodified
+    row ("random z") plus one row per value ("#71 = -10").
+
+    The model is --model PATH, else runs/latest/generator.onnx when it exists
+    (your own gan-train; gan-export --opset 17), else the one bundled with
+    ganedge; the model and provider used are printed. The same --seed and
+    model give a byte-identical PNG and arrays. Bad input: one line on stderr,
+    exit code 2, no file written.
+
+    \b
+    Examples:
+      gan-run                              # 8 images from 8 random latents -> gan-run.png
+      gan-run --perturb 2=0,10,100         # the report's three experiments
+      gan-run --perturb 71=-10,10,100
+      gan-run --perturb 100=-50,-10,10
+      gan-run --perturb 2=0,10,100 --perturb 71=-10,10,100 --perturb 100=-50,-10,10 --out report.png
+      gan-run --model my.onnx --device cuda --n 16 --seed 7 --npz arrays.npz
+    """
+    rows_wanted = max(len(perturbations), 1) + sum(len(p.values) for p in perturbations)
+    if rows_wanted > MAX_GRID_ROWS:
+        raise click.BadParameter(f"that makes {rows_wanted} rows; at most {MAX_GRID_ROWS} fit one readable grid",
+                                 param_hint="'--perturb'")
+    _check_writable(out, "--out")
+    if npz_path is not None:
+        _check_writable(npz_path, "--npz")
+    path, source = resolve_model(model_path)
+    model = GeneratorModel(path, device=device)
+    click.echo(f"model: {path} ({source}; latent size {model.latent_dim})")
+    click.echo(f"provider: {model.provider} (--device {device})")
+    latents = model.sample_latents(n, seed)
+    latent_rows, labels = experiment_rows(latents, [(p.number, p.values) for p in perturbations])
+    stacked = np.stack(latent_rows)
+    images = model.generate(stacked.reshape(-1, model.latent_dim)).reshape(len(latent_rows), n, *model.image_shape[1:])
+    save_png(render_grid(list(images), labels, scale=scale), out)
+    click.echo(f"wrote {out} ({len(labels)} x {n} images)")
+    if npz_path is not None:
+        save_npz(npz_path, {"latents": stacked, "images": images, "labels": np.array(labels)})
+        click.echo(f"wrote {npz_path} (latents, images, labels)")
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``gan-run``: run the command, turn every user error into one line and exit code 2.
+
+    Examples
+    --------
+    >>> main(["--perturb", "71=-10,10,100", "--out", "perturb.png"])   # doctest: +SKIP
+    0
+    """
+    try:
+        result = gan_run.main(args=list(argv) if argv is not None else None, prog_name="gan-run", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted!", err=True)
+        return 1
+    except click.ClickException as error:
+        click.echo(f"Error: {_one_line(error.format_message())}", err=True)
+        return EXIT_USAGE
+    except GanRuntimeError as error:
+        click.echo(f"Error: {_one_line(str(error))}", err=True)
+        return EXIT_USAGE
+    return result if isinstance(result, int) else 0

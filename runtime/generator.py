@@ -1,0 +1,193 @@
+"""The embeddable generator: one object, created once, reused for every batch.
+
+Latent numbers count from 1 to the latent size everywhere in this API, as the
+report does ("the 71st number"); 0 and numbers above the latent size are errors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, Sequence
+
+import numpy as np
+from PIL import Image
+
+from .errors import GanRuntimeError
+from .grid import render_grid, to_uint8
+from .latent import perturb_latents, sample_latents
+from .metadata import GeneratorMetadata
+from .session import check_graph, open_session, run_batch
+
+BUNDLED_MODEL = Path(__file__).resolve().parent / "models" / "generator.onnx"
+DEFAULT_CHUNK_SIZE = 4096  # latents per forward pass: ~12 MiB of float32 images at 28x28, fast on CPU and GPU
+
+
+class GeneratorModel:
+    """A ganedge generator ``.onnx`` opened once; safe to share between threads.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The ``.onnx`` file; ``None`` uses the model bundled with ganedge.
+    device : {"auto", "cpu", "cuda"}
+        ``auto`` uses CUDA only when the CUDA provider really loads, quietly
+        falling back to CPU; ``cuda`` raises when CUDA does not work.
+
+    Raises
+    ------
+    GanRuntimeError
+        Missing, corrupt or non-generator file; onnxruntime missing; CUDA
+        asked for but not working.
+
+    Examples
+    --------
+    >>> model = GeneratorModel(device="cpu")  # the bundled model; or GeneratorModel("my.onnx")
+    >>> z = model.sample_latents(8, seed=0)
+    >>> rows = [model.generate(z)] + [model.generate(v) for v in model.perturb(z, 71, [-10, 10, 100])]
+    >>> grid = model.render(rows, ["random z", "#71 = -10", "#71 = 10", "#71 = 100"])
+    >>> grid.save("perturb.png")   # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | Path | None = None, device: str = "auto") -> None:
+        self._path = Path(path) if path is not None else BUNDLED_MODEL
+        self._session, self._provider = open_session(self._path, device)
+        self._metadata = check_graph(self._session, self._path)
+
+    def __repr__(self) -> str:
+        return f"GeneratorModel({str(self._path)!r}, provider={self._provider!r})"
+
+    @property
+    def path(self) -> Path:
+        """The ``.onnx`` file this generator was loaded from."""
+        return self._path
+
+    @property
+    def provider(self) -> str:
+        """The onnxruntime execution provider really in use, read back from the session."""
+        return self._provider
+
+    @property
+    def metadata(self) -> GeneratorMetadata:
+        """Everything the file says about itself (latent size, image shape, provenance in ``raw``)."""
+        return self._metadata
+
+    @property
+    def latent_dim(self) -> int:
+        """How many numbers a latent vector has (latent numbers count 1..latent_dim)."""
+        return self._metadata.latent_dim
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """``(channels, height, width)`` of one generated image, e.g. ``(1, 28, 28)``."""
+        return self._metadata.image_shape
+
+    @property
+    def session(self) -> Any:
+        """The underlying ``onnxruntime.InferenceSession``, for advanced use."""
+        return self._session
+
+    def sample_latents(self, n: int, seed: int = 0) -> np.ndarray:
+        """``n`` standard-normal latent vectors, float32 ``[n, latent_dim]``, the same for the same seed.
+
+        Examples
+        --------
+        >>> GeneratorModel(device="cpu").sample_latents(8, seed=0).shape
+        (8, 100)
+        """
+        return sample_latents(n, seed, self.latent_dim)
+
+    def generate(
+        self, latents: np.ndarray, *, output: Literal["uint8", "float"] = "uint8", chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> np.ndarray:
+        """Run the generator on ``latents``, ``chunk_size`` vectors per forward pass.
+
+        Memory stays bounded for any ``n``: only one chunk of float images
+        exists at a time when ``output="uint8"``. Thread-safe.
+
+        Parameters
+        ----------
+        latents : np.ndarray
+            ``[n, latent_dim]``, converted to float32.
+        output : {"uint8", "float"}
+            ``"uint8"``: pixels ``[n, H, W]`` (the model's value range mapped
+            to 0..255); ``"float"``: the raw output ``[n, C, H, W]``.
+        chunk_size : int
+            Latents per forward pass, >= 1.
+
+        Returns
+        -------
+        np.ndarray
+            uint8 ``[n, H, W]`` or float32 ``[n, C, H, W]``.
+
+        Examples
+        --------
+        >>> model = GeneratorModel(device="cpu")
+        >>> model.generate(model.sample_latents(8, seed=0)).shape
+        (8, 28, 28)
+        """
+        if output not in ("uint8", "float"):
+            raise GanRuntimeError(f"output must be 'uint8' or 'float', got {output!r}")
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+            raise GanRuntimeError(f"chunk_size must be a whole number >= 1, got {chunk_size!r}")
+        z = self._checked_latents(latents)
+        channels, height, width = self.image_shape
+        if output == "float":
+            result = np.empty((z.shape[0], channels, height, width), dtype=np.float32)
+        else:
+            result = np.empty((z.shape[0], height, width), dtype=np.uint8)
+        for start in range(0, z.shape[0], chunk_size):
+            images = run_batch(self._session, self._provider, z[start : start + chunk_size])
+            result[start : start + len(images)] = images if output == "float" else self._to_uint8(images)
+        return result
+
+    def _to_uint8(self, images: np.ndarray) -> np.ndarray:
+        return to_uint8(images, self._metadata.value_range)
+
+    def _checked_latents(self, latents: np.ndarray) -> np.ndarray:
+        try:
+            z = np.ascontiguousarray(latents, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise GanRuntimeError(f"latents must be numbers [n, {self.latent_dim}], got {type(latents).__name__}") from None
+        if z.ndim != 2 or z.shape[1] != self.latent_dim or z.shape[0] == 0:
+            raise GanRuntimeError(f"latents must be [n, {self.latent_dim}] with n >= 1, got shape {list(z.shape)}")
+        return z
+
+    def perturb(self, latents: np.ndarray, number: int, values: Sequence[float]) -> list[np.ndarray]:
+        """The report's experiment: latent number ``number`` (1-based) set to each value, in all vectors.
+
+        Returns one latent batch per value (feed each to :meth:`generate`);
+        ``latents`` is not changed. ``number`` counts from 1 to ``latent_dim``.
+
+        Examples
+        --------
+        >>> model = GeneratorModel(device="cpu")
+        >>> z = model.sample_latents(8, seed=0)
+        >>> [float(v[0, 70]) for v in model.perturb(z, 71, [-10, 10, 100])]
+        [-10.0, 10.0, 100.0]
+        """
+        return perturb_latents(self._checked_latents(latents), number, values)
+
+    def render(self, rows: Sequence[np.ndarray], labels: Sequence[str] | None = None, scale: int = 3) -> Image.Image:
+        """Rows of uint8 images ``[n, H, W]`` as one labelled grid picture (see :func:`render_grid`).
+
+        Examples
+        --------
+        >>> model = GeneratorModel(device="cpu")
+        >>> model.render([model.generate(model.sample_latents(8))], ["random z"]).mode
+        'L'
+        """
+        return render_grid(rows, labels, scale=scale)
+
+
+def load_generator(path: str | Path | None = None, device: str = "auto") -> GeneratorModel:
+    """Open a ganedge generator ``.onnx`` (``None``: the bundled one) on ``device``.
+
+    Latent numbers count from 1 to the latent size in every method, as in the report.
+
+    Examples
+    --------
+    >>> model = load_generator(device="cpu")
+    >>> model.latent_dim, model.image_shape, model.provider
+    (100, (1, 28, 28), 'CPUExecutionProvider')
+    """
+    return GeneratorModel(path, device)
