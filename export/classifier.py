@@ -18,7 +18,8 @@ import torch
 from ganedge.runtime import metadata as keys
 from ganedge.runtime.fashion_mnist import CLASS_NAMES
 from ganedge.runtime.version import ganedge_version
-from ganedge.train.checkpoint import file_sha256
+from ganedge.train.checkpoint import file_sha256, load_tagged_state
+from ganedge.train.errors import TrainError
 from ganedge.train.classifier import ARCHITECTURE, FEATURE_DIM, FashionClassifier
 
 from .convert import default_domain_opset, module_to_onnx
@@ -31,15 +32,10 @@ CLASSIFIER_ATOL = 1e-4  # convolutions sum 288-3136 products; float32 reordering
 
 def load_classifier_checkpoint(path: Path) -> dict:
     """Load ``classifier.pt`` (plain dict, ``weights_only``) and check its architecture."""
-    if not path.is_file():
-        raise ExportError(f"no classifier checkpoint at {path}; train one with `gan-train-classifier`")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises many types for corrupt files
-        raise ExportError(f"{path} is not a readable checkpoint ({type(error).__name__}: {error})") from None
-    if not isinstance(state, dict) or state.get("architecture") != ARCHITECTURE:
-        raise ExportError(f"{path} is not a ganedge classifier checkpoint (expected architecture {ARCHITECTURE!r})")
-    return state
+        return load_tagged_state(path, ARCHITECTURE, "gan-train-classifier")
+    except TrainError as error:
+        raise ExportError(str(error)) from None
 
 
 def validate_classifier(model: onnx.ModelProto, classifier: FashionClassifier) -> dict[str, dict[str, float]]:

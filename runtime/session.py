@@ -107,6 +107,21 @@ def _new_session(ort: ModuleType, path: Path, providers: list[str]) -> Any:
         raise GanRuntimeError(f"cannot load {str(path)!r} as an ONNX model: {_one_line(str(error))}") from None
 
 
+def _preload_cuda_libraries(ort: ModuleType) -> None:
+    """Let onnxruntime-gpu find CUDA and cuDNN in pip's ``nvidia-*`` packages (as torch installs them).
+
+    Without this the CUDA provider only loads when the libraries are on the
+    system's search path. Best effort: what it cannot find, the provider
+    load reports.
+    """
+    preload = getattr(ort, "preload_dlls", None)  # onnxruntime-gpu >= 1.21
+    if preload is not None:
+        try:
+            preload()
+        except Exception:  # a missing library surfaces as the provider-load reason instead
+            pass
+
+
 def open_session(path: Path, device: str = "auto") -> tuple[Any, str]:
     """Create an ``InferenceSession`` for ``path`` on ``device`` and report the provider really in use.
 
@@ -145,6 +160,7 @@ def open_session(path: Path, device: str = "auto") -> tuple[Any, str]:
         session = _new_session(ort, path, [CPU_PROVIDER])
         return session, session.get_providers()[0]
     with _captured_output(ort) as said:
+        _preload_cuda_libraries(ort)
         session = _new_session(ort, path, [CUDA_PROVIDER, CPU_PROVIDER])
     if CUDA_PROVIDER not in session.get_providers() and device == "cuda":
         raise GanRuntimeError(f"--device cuda: the CUDA provider did not load ({_one_line(said.getvalue())})")

@@ -54,7 +54,7 @@ def test_classifier_exports_logits_and_features_matching_pytorch(classifier_chec
 
 def test_generator_checkpoint_given_as_classifier_is_refused(smoke_run: Path) -> None:
     result = CliRunner().invoke(export_main, ["--classifier", str(smoke_run / "checkpoint.pt")])
-    assert result.exit_code == 2 and "not a ganedge classifier checkpoint" in result.output
+    assert result.exit_code == 2 and "is not a checkpoint of 'fashion-cnn/1'" in result.output
 
 
 def test_sefa_directions_are_unit_norm_orthogonal_and_ordered() -> None:

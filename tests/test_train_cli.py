@@ -76,7 +76,7 @@ def test_resume_of_a_foreign_checkpoint_is_refused(tmp_path: Path) -> None:
 
     (tmp_path / "run").mkdir()
     torch.save({"architecture": "resnet50", "config": {}}, tmp_path / "run" / "checkpoint.pt")
-    _assert_usage_error(_run("--resume", str(tmp_path / "run")), "not a checkpoint of the report's GAN")
+    _assert_usage_error(_run("--resume", str(tmp_path / "run")), "is not a checkpoint of 'report-mlp-gan/1'")
 
 
 def test_resume_of_a_corrupt_checkpoint_is_refused(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from .errors import TrainError
 from .model import Discriminator, Generator
 
 CHECKPOINT_NAME = "checkpoint.pt"
-ARCHITECTURE = "report-mlp-gan/1"  # Generator/Discriminator of train/model.py
+ARCHITECTURE = "report-mlp-gan/1"  # the report's GAN: Generator/Discriminator of train/model.py
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
@@ -28,8 +28,26 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     atomic_write(path, lambda tmp_name: torch.save(state, tmp_name))
 
 
+def load_tagged_state(path: Path, architecture: str, how_to_make: str) -> dict[str, Any]:
+    """Load a plain-dict checkpoint with ``torch.load(weights_only=True)`` and check its architecture tag.
+
+    Raises ``TrainError`` for a missing, corrupt or foreign file; ``how_to_make``
+    names the command that writes such a file.
+    """
+    if not path.is_file():
+        raise TrainError(f"no checkpoint at {path}; make one with `{how_to_make}`")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises many types for corrupt files
+        raise TrainError(f"{path} is not a readable ganedge checkpoint ({type(error).__name__}: {error})") from None
+    if not isinstance(state, dict) or state.get("architecture") != architecture:
+        found = state.get("architecture") if isinstance(state, dict) else type(state).__name__
+        raise TrainError(f"{path} is not a checkpoint of {architecture!r} (its architecture is {found!r})")
+    return state
+
+
 def load_checkpoint(path: Path) -> dict[str, Any]:
-    """Load a ganedge checkpoint safely and check it holds the report's architecture.
+    """Load a ganedge GAN checkpoint safely and check it holds the report's architecture.
 
     Raises ``TrainError`` for a missing, corrupt or foreign file.
 
@@ -37,17 +55,9 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     --------
     >>> state = load_checkpoint(Path("runs/latest/checkpoint.pt"))   # doctest: +SKIP
     >>> sorted(state)[:3]
-    ['architecture', 'config', 'discriminator']
+    ['architecture', 'config', 'data_md5']
     """
-    if not path.is_file():
-        raise TrainError(f"no checkpoint at {path}; train one with `gan-train`")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises many types for corrupt files
-        raise TrainError(f"{path} is not a readable ganedge checkpoint ({type(error).__name__}: {error})") from None
-    if not isinstance(state, dict) or state.get("architecture") != ARCHITECTURE:
-        found = state.get("architecture") if isinstance(state, dict) else type(state).__name__
-        raise TrainError(f"{path} is not a checkpoint of the report's GAN (architecture {found!r}, expected {ARCHITECTURE!r})")
+    state = load_tagged_state(path, ARCHITECTURE, "gan-train")
     latent_dim = int(state["config"]["latent_dim"])
     for name, module in (("generator", Generator(latent_dim)), ("discriminator", Discriminator())):
         try:
