@@ -136,8 +136,11 @@ class GeneratorModel:
         else:
             result = np.empty((z.shape[0], height, width), dtype=np.uint8)
         for start in range(0, z.shape[0], chunk_size):
-            images = run_batch(self._session, self._provider, z[start : start + chunk_size])
-            result[start : start + len(images)] = images if output == "float" else self._to_uint8(images)
+            chunk = z[start : start + chunk_size]
+            if output == "float":  # written in place: no second copy of a large batch
+                run_batch(self._session, self._provider, chunk, out=result[start : start + len(chunk)])
+            else:
+                result[start : start + len(chunk)] = self._to_uint8(run_batch(self._session, self._provider, chunk))
         return result
 
     def _to_uint8(self, images: np.ndarray) -> np.ndarray:

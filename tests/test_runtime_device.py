@@ -71,6 +71,15 @@ def test_the_io_binding_path_gives_the_same_images_as_a_plain_run(model_file: Pa
 
     model = GeneratorModel(model_file, device="cpu")
     z = model.sample_latents(5, seed=0)
-    bound = run_bound(model.session, z, "cpu")
+    bound = run_bound(model.session, z)
     assert bound.shape == (5, 1, 28, 28)
     assert np.array_equal(bound, run_batch(model.session, model.provider, z))
+    into = np.full((5, 1, 28, 28), np.nan, dtype=np.float32)
+    assert run_bound(model.session, z, out=into) is into and np.array_equal(into, bound)
+
+
+def test_float_generation_writes_chunks_in_place_equal_to_one_pass(model_file: Path) -> None:
+    model = GeneratorModel(model_file, device="cpu")
+    z = model.sample_latents(10, seed=1)
+    chunked = model.generate(z, output="float", chunk_size=3)
+    assert np.array_equal(chunked, model.session.run(["image"], {"z": z})[0])

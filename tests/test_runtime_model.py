@@ -60,9 +60,9 @@ def test_large_n_runs_in_chunks_of_bounded_size(model: GeneratorModel, monkeypat
     sizes: list[int] = []
     real_run_batch = generator_module.run_batch
 
-    def recording_run_batch(session: object, provider: str, latents: np.ndarray) -> np.ndarray:
+    def recording_run_batch(session: object, provider: str, latents: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         sizes.append(len(latents))
-        return real_run_batch(session, provider, latents)
+        return real_run_batch(session, provider, latents, out)
 
     monkeypatch.setattr(generator_module, "run_batch", recording_run_batch)
     images = model.generate(model.sample_latents(10_000, seed=4), chunk_size=1024)
