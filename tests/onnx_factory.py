@@ -4,7 +4,9 @@ The graph is the report's MLP Generator with seeded random weights:
 ``z[N, latent] -> MatMul/Add -> LeakyRelu(0.2) -> MatMul/Add -> Tanh -> Reshape [N, C, H, W]``,
 opset 17, with the ganedge metadata the exporter writes. Knobs make the wrong
 files the runtime must refuse: no metadata, metadata that disagrees with the
-graph, a fixed batch size.
+graph, a fixed batch size. ``with_sefa`` adds the SeFa directions the exporter
+stores; ``build_classifier`` makes a classifier-shaped file (a random
+projection with the classifier's input, outputs and metadata).
 """
 
 from __future__ import annotations
@@ -111,3 +113,92 @@ def reference_images(model: onnx.ModelProto, latents: np.ndarray) -> np.ndarray:
     hidden = np.where(hidden > 0, hidden, 0.2 * hidden)
     flat = np.tanh(hidden @ weights["W2"] + weights["b2"])
     return flat.reshape(len(latents), *weights["shape"].astype(int)[1:])
+
+
+def with_sefa(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Add the SeFa directions of the model's first layer, written by the exporter's own function.
+
+    The factory's ``W1`` is ``[latent, hidden]`` (``z @ W1``); the exporter takes
+    torch's ``[hidden, latent]`` weight, so it gets ``W1.T``.
+    """
+    from ganedge.export.sefa import sefa_metadata
+
+    weights = {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
+    props = {entry.key: entry.value for entry in model.metadata_props}
+    props[keys.SEFA_KEY] = sefa_metadata(weights["W1"].T)
+    del model.metadata_props[:]
+    helper.set_model_props(model, props)
+    return model
+
+
+def write_generator_with_sefa(path: Path, **options: object) -> Path:
+    """A valid generator file that also stores its SeFa directions, as ``gan-export`` writes them."""
+    return write_model(with_sefa(build_generator(**options)), path)  # type: ignore[arg-type]
+
+
+def first_layer_weight(path: Path) -> np.ndarray:
+    """The factory generator's ``W1`` ``[latent, hidden]``, read back from its file."""
+    model = onnx.load(str(path))
+    return next(numpy_helper.to_array(init) for init in model.graph.initializer if init.name == "W1")
+
+
+def classifier_metadata(num_classes: int = 10, feature_dim: int = 128, **extra: str) -> dict[str, str]:
+    """The metadata_props ``gan-export --classifier`` writes."""
+    from ganedge.runtime.fashion_mnist import CLASS_NAMES
+
+    names = list(CLASS_NAMES) if num_classes == len(CLASS_NAMES) else [f"class {i}" for i in range(num_classes)]
+    return {
+        keys.FORMAT_KEY: keys.FORMAT_CLASSIFIER,
+        keys.KIND_KEY: "classifier",
+        keys.IMAGE_SHAPE_KEY: json.dumps([1, 28, 28]),
+        keys.VALUE_RANGE_KEY: json.dumps([-1.0, 1.0]),
+        keys.CLASS_NAMES_KEY: json.dumps(names),
+        keys.FEATURE_DIM_KEY: str(feature_dim),
+        keys.TEST_ACCURACY_KEY: "0.5000",
+        keys.ARCHITECTURE_KEY: "test-factory-classifier/1",
+        **extra,
+    }
+
+
+def build_classifier(
+    num_classes: int = 10, feature_dim: int = 128, seed: int = 0, metadata: Mapping[str, str] | None = None
+) -> onnx.ModelProto:
+    """A classifier-shaped model: ``image[N, 1, 28, 28] -> flatten -> MatMul/Add -> Relu = features
+    -> MatMul/Add = logits``, seeded random weights (a random-projection feature space).
+    """
+    rng = np.random.default_rng(seed)
+    weights = {
+        "C1": rng.standard_normal((784, feature_dim)) / np.sqrt(784),
+        "c1": rng.standard_normal(feature_dim) * 0.1,
+        "C2": rng.standard_normal((feature_dim, num_classes)) * (3.0 / np.sqrt(feature_dim)),
+        "c2": np.zeros(num_classes),
+    }
+    initializers = [numpy_helper.from_array(v.astype(np.float32), name) for name, v in weights.items()]
+    initializers.append(numpy_helper.from_array(np.array([-1, 784], dtype=np.int64), "flat_shape"))
+    logits, features = keys.CLASSIFIER_OUTPUT_NAMES
+    nodes = [
+        helper.make_node("Reshape", [keys.CLASSIFIER_INPUT_NAME, "flat_shape"], ["flat"]),
+        helper.make_node("MatMul", ["flat", "C1"], ["f1"]),
+        helper.make_node("Add", ["f1", "c1"], ["f2"]),
+        helper.make_node("Relu", ["f2"], [features]),
+        helper.make_node("MatMul", [features, "C2"], ["l1"]),
+        helper.make_node("Add", ["l1", "c2"], [logits]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "factory_classifier",
+        [helper.make_tensor_value_info(keys.CLASSIFIER_INPUT_NAME, TensorProto.FLOAT, ["N", 1, 28, 28])],
+        [helper.make_tensor_value_info(logits, TensorProto.FLOAT, ["N", num_classes]),
+         helper.make_tensor_value_info(features, TensorProto.FLOAT, ["N", feature_dim])],
+        initializers,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="onnx_factory")
+    model.ir_version = 8
+    helper.set_model_props(model, classifier_metadata(num_classes, feature_dim) if metadata is None else dict(metadata))
+    onnx.checker.check_model(model)
+    return model
+
+
+def write_classifier(path: Path, **options: object) -> Path:
+    """A valid ganedge classifier file (see :func:`build_classifier` for the options)."""
+    return write_model(build_classifier(**options), path)  # type: ignore[arg-type]

@@ -1,0 +1,247 @@
+"""The measuring classifier: a FashionMNIST CNN ``.onnx`` opened once, reused for every batch.
+
+The report judges its generator by looking at 8 images; ganedge measures
+instead, with a classifier trained on FashionMNIST (``gan-train-classifier``,
+exported by ``gan-export --classifier``). Class shares (``gan-run --explain``,
+``gan-sweep``) come from its predictions, Frechet distance and
+precision/recall (``gan-eval``) from its 128-number feature vector.
+
+Images go in exactly as the generator makes them: float32 ``[N, 1, 28, 28]``
+in [-1, 1]. :func:`pixels_to_input` maps uint8 pixels (the test split, a PNG)
+there with the exporter's mapping, ``value = pixel / 127.5 - 1``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from .errors import GanRuntimeError
+from .metadata import (
+    CLASS_NAMES_KEY,
+    CLASSIFIER_INPUT_NAME,
+    CLASSIFIER_OUTPUT_NAMES,
+    FEATURE_DIM_KEY,
+    FORMAT_CLASSIFIER,
+    FORMAT_KEY,
+    IMAGE_SHAPE_KEY,
+    KIND_KEY,
+    TEST_ACCURACY_KEY,
+)
+from .session import open_session
+
+BUNDLED_CLASSIFIER = Path(__file__).resolve().parent / "models" / "classifier.onnx"
+DEFAULT_CLASSIFY_CHUNK = 2048  # images per forward pass: ~6 MiB in, conv activations ~200 MiB; measured as fast as 512..8192
+HOW_TO_GET_CLASSIFIER = "train one with `gan-train-classifier`, export it with `gan-export --classifier`, pass --classifier PATH"
+
+
+@dataclass(frozen=True)
+class ClassifierMetadata:
+    """What a classifier file says about itself.
+
+    Examples
+    --------
+    >>> meta = ClassifierMetadata.from_map({
+    ...     FORMAT_KEY: FORMAT_CLASSIFIER, KIND_KEY: "classifier", IMAGE_SHAPE_KEY: "[1, 28, 28]",
+    ...     CLASS_NAMES_KEY: '["a", "b"]', FEATURE_DIM_KEY: "128", TEST_ACCURACY_KEY: "0.9"})
+    >>> meta.class_names, meta.feature_dim, meta.test_accuracy
+    (('a', 'b'), 128, 0.9)
+    """
+
+    class_names: tuple[str, ...]
+    feature_dim: int
+    image_shape: tuple[int, int, int]
+    test_accuracy: float | None
+    raw: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_map(cls, props: Mapping[str, str]) -> "ClassifierMetadata":
+        """Parse ``custom_metadata_map``; raise ``ValueError`` saying what the file is instead."""
+        kind = props.get(KIND_KEY)
+        if kind == "generator":
+            raise ValueError("is a ganedge generator, not the classifier; give it as --model and a classifier as --classifier")
+        if props.get(FORMAT_KEY) != FORMAT_CLASSIFIER or kind != "classifier":
+            found = kind or props.get(FORMAT_KEY) or "no ganedge metadata"
+            raise ValueError(f"is not a ganedge classifier (found: {found}); {HOW_TO_GET_CLASSIFIER}")
+        try:
+            names = tuple(str(name) for name in json.loads(props[CLASS_NAMES_KEY]))
+            feature_dim = int(props[FEATURE_DIM_KEY])
+            shape = tuple(int(v) for v in json.loads(props[IMAGE_SHAPE_KEY]))
+            accuracy = float(props[TEST_ACCURACY_KEY]) if TEST_ACCURACY_KEY in props else None
+        except (KeyError, ValueError, TypeError) as error:
+            raise ValueError(f"has incomplete or malformed classifier metadata ({error!r})") from None
+        if len(names) < 2 or feature_dim < 1 or len(shape) != 3:
+            raise ValueError(f"has inconsistent classifier metadata: {len(names)} classes, feature size {feature_dim}, image shape {shape}")
+        return cls(names, feature_dim, (shape[0], shape[1], shape[2]), accuracy, dict(props))
+
+
+def pixels_to_input(pixels: np.ndarray) -> np.ndarray:
+    """uint8 pixels ``[N, H, W]`` -> the classifier's input, float32 ``[N, 1, H, W]`` in [-1, 1].
+
+    The inverse of the exporter's pixel mapping, so a generated image measured
+    through its pixels is measured exactly as it is seen in a PNG.
+
+    Examples
+    --------
+    >>> pixels_to_input(np.array([[[0, 255]]], dtype=np.uint8)).tolist()
+    [[[[-1.0, 1.0]]]]
+    """
+    values = np.asarray(pixels)
+    if values.dtype != np.uint8 or values.ndim != 3:
+        raise GanRuntimeError(f"pixels must be uint8 [N, H, W], got {values.dtype} {list(values.shape)}")
+    return (values.astype(np.float32) / np.float32(127.5) - np.float32(1.0))[:, None]
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, stable for large logits.
+
+    Examples
+    --------
+    >>> softmax(np.array([[0.0, 0.0], [1000.0, 0.0]])).round(3).tolist()
+    [[0.5, 0.5], [1.0, 0.0]]
+    """
+    shifted = np.asarray(logits, dtype=np.float64)
+    shifted = shifted - shifted.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+class ClassifierModel:
+    """A ganedge classifier ``.onnx`` opened once; safe to share between threads.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The ``.onnx`` file; ``None`` uses the classifier bundled with ganedge.
+    device : {"auto", "cpu", "cuda"}
+        As for :class:`~ganedge.runtime.GeneratorModel`.
+
+    Raises
+    ------
+    GanRuntimeError
+        Missing or corrupt file, a generator (or anything else) given as the
+        classifier, onnxruntime missing, CUDA asked for but not working.
+
+    Examples
+    --------
+    >>> from ganedge.runtime import GeneratorModel
+    >>> classifier = ClassifierModel(device="cpu")       # the bundled one; or ClassifierModel("classifier.onnx")
+    >>> images = GeneratorModel(device="cpu").generate(np.zeros((4, 100), np.float32), output="float")
+    >>> probabilities, features = classifier.classify(images)
+    >>> probabilities.shape, features.shape
+    ((4, 10), (4, 128))
+    """
+
+    def __init__(self, path: str | Path | None = None, device: str = "auto") -> None:
+        self._path = Path(path) if path is not None else BUNDLED_CLASSIFIER
+        if path is None and not self._path.is_file():
+            raise GanRuntimeError(f"no classifier: the bundled one is missing from this install; {HOW_TO_GET_CLASSIFIER}")
+        self._session, self._provider = open_session(self._path, device)
+        self._metadata = self._check_graph()
+
+    def _check_graph(self) -> ClassifierMetadata:
+        try:
+            meta = ClassifierMetadata.from_map(self._session.get_modelmeta().custom_metadata_map)
+        except ValueError as error:
+            raise GanRuntimeError(f"{str(self._path)!r} {error}") from None
+        inputs = [i.name for i in self._session.get_inputs()]
+        outputs = [o.name for o in self._session.get_outputs()]
+        if inputs != [CLASSIFIER_INPUT_NAME] or outputs != list(CLASSIFIER_OUTPUT_NAMES):
+            raise GanRuntimeError(
+                f"{str(self._path)!r} is not a ganedge classifier: expected input {CLASSIFIER_INPUT_NAME!r} and outputs "
+                f"{list(CLASSIFIER_OUTPUT_NAMES)}, found inputs {inputs} and outputs {outputs}"
+            )
+        return meta
+
+    def __repr__(self) -> str:
+        return f"ClassifierModel({str(self._path)!r}, provider={self._provider!r})"
+
+    @property
+    def path(self) -> Path:
+        """The ``.onnx`` file this classifier was loaded from."""
+        return self._path
+
+    @property
+    def provider(self) -> str:
+        """The onnxruntime execution provider really in use."""
+        return self._provider
+
+    @property
+    def metadata(self) -> ClassifierMetadata:
+        """Class names, feature size, test accuracy; everything else in ``raw``."""
+        return self._metadata
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """Names by class id, e.g. ``("T-shirt/top", "Trouser", ...)``."""
+        return self._metadata.class_names
+
+    @property
+    def session(self) -> Any:
+        """The underlying ``onnxruntime.InferenceSession``, for advanced use."""
+        return self._session
+
+    def classify(self, images: np.ndarray, chunk_size: int = DEFAULT_CLASSIFY_CHUNK) -> tuple[np.ndarray, np.ndarray]:
+        """Class probabilities and feature vectors of float images ``[N, 1, H, W]`` in [-1, 1].
+
+        Runs ``chunk_size`` images per forward pass, so memory stays bounded
+        for any ``N``. Thread-safe.
+
+        Returns
+        -------
+        tuple of np.ndarray
+            ``(probabilities float64 [N, classes], features float32 [N, feature_dim])``.
+
+        Examples
+        --------
+        >>> probabilities, features = ClassifierModel(device="cpu").classify(np.zeros((2, 1, 28, 28), np.float32))
+        >>> bool(np.allclose(probabilities.sum(axis=1), 1))
+        True
+        """
+        try:
+            batch = np.ascontiguousarray(images, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise GanRuntimeError(f"images must be float numbers [N, 1, H, W], got {type(images).__name__}") from None
+        shape = self._metadata.image_shape
+        if batch.ndim != 4 or batch.shape[1:] != shape or batch.shape[0] == 0:
+            raise GanRuntimeError(f"images must be [N, {', '.join(map(str, shape))}] with N >= 1, got shape {list(batch.shape)}")
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+            raise GanRuntimeError(f"chunk_size must be a whole number >= 1, got {chunk_size!r}")
+        probabilities = np.empty((len(batch), len(self.class_names)), dtype=np.float64)
+        features = np.empty((len(batch), self._metadata.feature_dim), dtype=np.float32)
+        for start in range(0, len(batch), chunk_size):
+            logits, feats = self._session.run(list(CLASSIFIER_OUTPUT_NAMES), {CLASSIFIER_INPUT_NAME: batch[start:start + chunk_size]})
+            probabilities[start:start + len(logits)] = softmax(logits)
+            features[start:start + len(feats)] = feats
+        return probabilities, features
+
+    def classify_pixels(self, pixels: np.ndarray, chunk_size: int = DEFAULT_CLASSIFY_CHUNK) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`classify` for uint8 pixels ``[N, H, W]`` (a PNG's, the test split's), chunk by chunk.
+
+        Examples
+        --------
+        >>> probabilities, _ = ClassifierModel(device="cpu").classify_pixels(np.zeros((3, 28, 28), np.uint8))
+        >>> probabilities.shape
+        (3, 10)
+        """
+        values = np.asarray(pixels)
+        if values.dtype != np.uint8 or values.ndim != 3 or len(values) == 0:
+            raise GanRuntimeError(f"pixels must be uint8 [N, H, W] with N >= 1, got {values.dtype} {list(values.shape)}")
+        parts = [self.classify(pixels_to_input(values[start:start + chunk_size]), chunk_size)
+                 for start in range(0, len(values), chunk_size)]
+        return np.concatenate([p for p, _ in parts]), np.concatenate([f for _, f in parts])
+
+
+def load_classifier(path: str | Path | None = None, device: str = "auto") -> ClassifierModel:
+    """Open a ganedge classifier ``.onnx`` (``None``: the bundled one) on ``device``.
+
+    Examples
+    --------
+    >>> load_classifier(device="cpu").class_names[:2]
+    ('T-shirt/top', 'Trouser')
+    """
+    return ClassifierModel(path, device)
