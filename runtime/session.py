@@ -230,9 +230,10 @@ def run_batch(session: Any, provider: str, latents: np.ndarray, out: np.ndarray 
     """One forward pass: float32 ``[n, latent_dim]`` -> float32 ``[n, C, H, W]`` on the host.
 
     ``out``, when given, is a C-contiguous float32 host array of the output's
-    shape that receives the images (and is returned). On CUDA the pass goes
-    through :func:`run_bound`, which has onnxruntime copy the images from the
-    GPU straight into it. Safe to call from many threads on one session
+    shape that receives the images (and is returned). On CUDA, and whenever
+    ``out`` is given, the pass goes through :func:`run_bound`, which has
+    onnxruntime write the images straight into it (from the GPU, or from the
+    CPU's last kernel) instead of into a new array that is then copied. Safe to call from many threads on one session
     (onnxruntime's ``run`` is thread-safe).
 
     Examples
@@ -242,13 +243,9 @@ def run_batch(session: Any, provider: str, latents: np.ndarray, out: np.ndarray 
     >>> run_batch(session, provider, np.zeros((2, 100), np.float32)).shape
     (2, 1, 28, 28)
     """
-    if provider == CUDA_PROVIDER:
+    if provider == CUDA_PROVIDER or out is not None:
         return run_bound(session, latents, out)
-    images = np.asarray(session.run([OUTPUT_NAME], {INPUT_NAME: latents})[0])
-    if out is None:
-        return images
-    np.copyto(out, images)
-    return out
+    return np.asarray(session.run([OUTPUT_NAME], {INPUT_NAME: latents})[0])
 
 
 def run_bound(session: Any, latents: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

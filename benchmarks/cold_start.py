@@ -1,0 +1,124 @@
+"""End to end in a fresh process: ``gan-run`` to a written PNG vs the same job in a PyTorch script.
+
+Wall time covers the whole child (interpreter start, imports, model load,
+generation, PNG write); peak RSS is that child's own ``ru_maxrss``. Both come
+from ``child_rusage.py``, a small launcher, because a child spawned straight
+from this (large) process would be charged with this process's memory. One
+untimed run of each command first puts the files in the page cache, so every
+timed run starts equally warm on disk and cold in memory; the two commands
+alternate, so background load falls on both alike.
+
+A profile follows: each job's phases (every import, session or checkpoint
+load, generation, PNG) timed inside a fresh child by ``startup_phases.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .defaults import COLD_START_IMAGES
+
+HERE = Path(__file__).parent
+LAUNCHER = HERE / "child_rusage.py"
+BASELINE_SCRIPT = HERE / "torch_baseline.py"
+PHASES_SCRIPT = HERE / "startup_phases.py"
+
+
+class ColdStartError(RuntimeError):
+    """A child process failed or wrote no PNG; the message holds its stderr."""
+
+
+def run_child(command: list[str], out_png: Path | None = None) -> dict[str, Any]:
+    """Run ``command`` once through the launcher: wall seconds, peak RSS (MB, 10^6 bytes) and its stdout.
+
+    Examples
+    --------
+    >>> run_child([sys.executable, "-c", "pass"])["peak_rss_mb"] < 100   # doctest: +SKIP
+    True
+    """
+    if out_png is not None:
+        out_png.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "usage.json"
+        done = subprocess.run([sys.executable, str(LAUNCHER), str(report), *command],
+                              capture_output=True, text=True, check=False)
+        usage = json.loads(report.read_text()) if report.is_file() else {"returncode": done.returncode}
+    if usage["returncode"] != 0 or (out_png is not None and not out_png.is_file()):
+        missing = "" if out_png is None or out_png.is_file() else f" without writing {out_png}"
+        raise ColdStartError(f"{' '.join(command)} exited {usage['returncode']}{missing}: {done.stderr.strip()[-500:]}")
+    return {"wall_s": usage["wall_s"], "peak_rss_mb": usage["peak_rss_mb"], "stdout": done.stdout}
+
+
+def gan_run_command() -> list[str]:
+    """The installed ``gan-run`` console script, preferring the one beside this interpreter."""
+    beside = Path(sysconfig.get_path("scripts")) / "gan-run"
+    if beside.is_file():
+        return [str(beside)]
+    found = shutil.which("gan-run")
+    if found is None:
+        raise ColdStartError("gan-run is not installed: pip install -e '.[cpu]'")
+    return [found]
+
+
+def summarise(samples: list[dict[str, Any]]) -> dict[str, Any]:
+    walls = [s["wall_s"] for s in samples]
+    rss = [s["peak_rss_mb"] for s in samples]
+    return {"runs": len(samples), "wall_s": walls, "peak_rss_mb": rss,
+            "median_wall_s": float(np.median(walls)), "median_peak_rss_mb": float(np.median(rss))}
+
+
+def measure_phases(fp32_model: Path, checkpoint: Path, work_dir: Path, runs: int) -> dict[str, Any]:
+    """The cold-start profile: interpreter start, then each import and step of both jobs (medians).
+
+    ``python -c pass`` gives the interpreter's own start, which comes before
+    the phases a child can time itself.
+    """
+    png = work_dir / "phases.png"
+    interpreter = [run_child([sys.executable, "-c", "pass"]) for _ in range(runs)]
+    profile: dict[str, Any] = {
+        "interpreter_start_s": float(np.median([s["wall_s"] for s in interpreter])),
+        "interpreter_rss_mb": float(np.median([s["peak_rss_mb"] for s in interpreter])),
+    }
+    for kind, job, source in (("gan-run", "runtime", fp32_model), ("pytorch-script", "torch", checkpoint)):
+        samples = [json.loads(run_child([sys.executable, str(PHASES_SCRIPT), job, str(source), str(png)], png)["stdout"])
+                   for _ in range(runs)]
+        names = list(samples[0]["seconds"])
+        profile[kind] = {
+            "seconds": {name: float(np.median([s["seconds"][name] for s in samples])) for name in names},
+            "peak_rss_mb_after": {name: float(np.median([s["peak_rss_mb_after"][name] for s in samples])) for name in names},
+        }
+    return profile
+
+
+def measure_cold_start(fp32_model: Path, checkpoint: Path, work_dir: Path, runs: int) -> dict[str, Any]:
+    """Median wall time and peak RSS of ``gan-run`` and the PyTorch script, their ratios, and the profile."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    runtime_png, torch_png = work_dir / "gan-run.png", work_dir / "torch.png"
+    commands = {
+        "gan-run": (gan_run_command() + ["--model", str(fp32_model), "--out", str(runtime_png)], runtime_png),
+        "pytorch-script": ([sys.executable, str(BASELINE_SCRIPT), "--checkpoint", str(checkpoint), "--out", str(torch_png),
+                            "--count", str(COLD_START_IMAGES)], torch_png),
+    }
+    for command, png in commands.values():
+        run_child(command, png)  # page cache warm-up, not timed
+    samples: dict[str, list[dict[str, Any]]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, (command, png) in commands.items():
+            samples[name].append(run_child(command, png))
+    result: dict[str, Any] = {name: {"command": " ".join(commands[name][0]), **summarise(runs_)}
+                              for name, runs_ in samples.items()}
+    runtime, torch = result["gan-run"], result["pytorch-script"]
+    result["speedup"] = torch["median_wall_s"] / runtime["median_wall_s"]
+    result["rss_ratio"] = runtime["median_peak_rss_mb"] / torch["median_peak_rss_mb"]
+    result["images"] = COLD_START_IMAGES
+    result["profile"] = measure_phases(fp32_model, checkpoint, work_dir, min(runs, 3))
+    return result

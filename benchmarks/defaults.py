@@ -1,0 +1,79 @@
+"""Every number the benchmarks run with or are judged by, named once.
+
+Budgets come in two sets: ``FULL`` for the numbers the README quotes, ``QUICK``
+for the CI smoke run, which only proves the benchmark runs and writes its
+results (a 2-core CI machine must finish it in well under 90 s).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCHEMA = "ganedge-benchmarks/1"
+
+BATCH_SIZES = (1, 8, 64, 1024, 16384)
+LATENT_SEED = 2024
+SECTIONS = ("sgemm", "latency", "precision", "throughput", "cold-start", "training", "cuda")
+
+# CPU engines, in the order tables and plots show them.
+ENGINE_TORCH = "pytorch-eager"
+ENGINE_RUNTIME = "ganedge-runtime"
+ENGINE_SESSION = "ort-session-run"
+ENGINE_NUMPY = "numpy-blas"
+ENGINES = (ENGINE_TORCH, ENGINE_RUNTIME, ENGINE_SESSION, ENGINE_NUMPY)
+ENGINE_LABELS = {
+    ENGINE_TORCH: "eager PyTorch",
+    ENGINE_RUNTIME: "ganedge runtime API",
+    ENGINE_SESSION: "raw InferenceSession.run",
+    ENGINE_NUMPY: "NumPy (BLAS matmuls)",
+}
+PRECISIONS = ("fp32", "fp16", "int8")
+
+SGEMM_SIZE = 4096
+PSNR_SAMPLES = 1024  # latents compared against fp32 PyTorch for each export
+COLD_START_IMAGES = 8  # what `gan-run --model X --out Y` writes by default
+THROUGHPUT_CHUNKS = (512, 1024, 2048, 4096)  # rows per run in the chunking experiment
+TRAINING_BATCH_SIZE = 64
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long each measurement runs.
+
+    ``min_seconds`` / ``min_calls``: a timing stops once *either* is reached
+    (the issue's ">= 1 s or >= 200 calls"), spread over ``rounds`` interleaved
+    rounds so that a noisy neighbour slows every engine alike, not one of them.
+    """
+
+    min_seconds: float
+    min_calls: int
+    rounds: int
+    warmup_calls: int
+    cold_start_runs: int
+    training_steps: int | None  # None: one whole epoch
+    throughput_batch: int
+    sgemm_repeats: int
+
+
+FULL = Budget(min_seconds=1.0, min_calls=200, rounds=5, warmup_calls=5, cold_start_runs=7,
+              training_steps=None, throughput_batch=16384, sgemm_repeats=5)
+QUICK = Budget(min_seconds=0.03, min_calls=5, rounds=1, warmup_calls=1, cold_start_runs=1,
+               training_steps=20, throughput_batch=2048, sgemm_repeats=1)
+QUICK_SGEMM_SIZE = 1024
+QUICK_TRAIN_STEPS = 30  # steps of the throwaway run whose weights a --quick benchmark times
+
+# A fresh run's length when no --run is given: weights from a short run are fine for timing.
+BENCH_TRAIN_STEPS = 200
+
+# Targets of the benchmarks issue (ratios measured in the same run).
+TARGET_BATCH1_SPEEDUP = 3.0  # runtime API vs eager PyTorch at batch 1
+TARGET_WRAPPER_OVERHEAD = 0.15  # runtime API within 15% of raw session.run at batch 1
+TARGET_BIG_SPEEDUP_FP32 = 1.5  # batch 16384, fp32, vs eager PyTorch
+TARGET_BIG_SPEEDUP_INT8 = 2.5  # batch 16384, int8 export, vs eager PyTorch
+TARGET_SGEMM_SHARE = 0.50  # batch 16384 fp32 throughput as a share of SGEMM
+TARGET_COLD_START_S = 0.3
+TARGET_COLD_START_SPEEDUP = 5.0
+TARGET_PEAK_RSS_MB = 100.0
+TARGET_RSS_SHARE = 1 / 8
+TARGET_EPOCH_S = 2.0
+TARGET_EPOCH_SPEEDUP = 4.0

@@ -1,0 +1,191 @@
+"""The four ways to run the same Generator weights on the CPU, each as ``latents -> images``.
+
+- ``pytorch-eager``: the training code's ``Generator`` under ``inference_mode``.
+- ``ganedge-runtime``: the product, through its public API (float output, the
+  same job as the others).
+- ``ort-session-run``: a bare ``InferenceSession.run``, to show what the
+  runtime's own wrapping costs.
+- ``numpy-blas``: the same arithmetic by hand (two BLAS matmuls, bias,
+  LeakyReLU, tanh), to show how close a hand-written path gets to the metal.
+
+Each engine takes float32 latents ``[n, latent_dim]`` and returns float32
+images ``[n, 1, 28, 28]`` in [-1, 1]; moving between NumPy and torch is
+zero-copy, so no engine is charged for a conversion the others skip.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .defaults import ENGINE_NUMPY, ENGINE_RUNTIME, ENGINE_SESSION, ENGINE_TORCH
+
+Engine = Callable[[np.ndarray], np.ndarray]
+IMAGE_SHAPE = (1, 28, 28)
+LEAKY_SLOPE = 0.2  # the report's LeakyReLU(0.2), as in ganedge.train.model
+
+
+def generator_weights(checkpoint: Path) -> dict[str, np.ndarray]:
+    """The Generator's four tensors as float32 NumPy arrays (``fc1.weight`` etc.)."""
+    from ganedge.train.checkpoint import load_checkpoint
+
+    state = load_checkpoint(checkpoint)["generator"]
+    return {name: tensor.detach().cpu().numpy().astype(np.float32) for name, tensor in state.items()}
+
+
+def torch_engine(checkpoint: Path, device: str = "cpu") -> Engine:
+    """Eager PyTorch on ``device``; threads are whatever ``torch.set_num_threads`` was given."""
+    import torch
+
+    from ganedge.train.checkpoint import load_checkpoint
+    from ganedge.train.model import Generator
+
+    state = load_checkpoint(checkpoint)
+    generator = Generator(int(state["config"]["latent_dim"]))
+    generator.load_state_dict(state["generator"])
+    generator.eval()
+
+    def generate(latents: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return generator(torch.from_numpy(latents)).numpy()
+
+    return generate
+
+
+def cpu_session(model_path: Path, threads: int, optimization: str = "all", profile_prefix: str | None = None) -> Any:
+    """An onnxruntime CPU session with ``threads`` intra-op threads (the same count torch gets).
+
+    ``optimization`` is ``"disable"``, ``"basic"``, ``"extended"`` or ``"all"``
+    (onnxruntime's default, which fuses the activations into the Gemms).
+    """
+    import onnxruntime as ort
+
+    levels = {
+        "disable": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+        "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+        "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+        "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+    }
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = levels[optimization]
+    options.log_severity_level = 3  # warnings about unused initializers are noise here
+    if profile_prefix is not None:
+        options.enable_profiling = True
+        options.profile_file_prefix = profile_prefix
+    source = model_path if isinstance(model_path, bytes) else str(model_path)
+    return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+
+
+def session_engine(model_path: Path, threads: int) -> Engine:
+    """A bare ``InferenceSession.run``: the floor under any Python wrapper of onnxruntime."""
+    session = cpu_session(model_path, threads)
+    input_name = session.get_inputs()[0].name
+
+    def generate(latents: np.ndarray) -> np.ndarray:
+        return session.run(None, {input_name: latents})[0]
+
+    return generate
+
+
+def numpy_engine(checkpoint: Path) -> Engine:
+    """The Generator's arithmetic written out in NumPy, in place wherever NumPy allows."""
+    weights = generator_weights(checkpoint)
+    w1 = np.ascontiguousarray(weights["fc1.weight"].T)  # [latent, hidden]
+    b1 = weights["fc1.bias"]
+    w2 = np.ascontiguousarray(weights["fc2.weight"].T)  # [hidden, pixels]
+    b2 = weights["fc2.bias"]
+
+    def generate(latents: np.ndarray) -> np.ndarray:
+        hidden = latents @ w1
+        hidden += b1
+        np.maximum(hidden, hidden * LEAKY_SLOPE, out=hidden)
+        flat = hidden @ w2
+        flat += b2
+        np.tanh(flat, out=flat)
+        return flat.reshape(len(latents), *IMAGE_SHAPE)
+
+    return generate
+
+
+def runtime_model(model_path: Path, threads: int) -> Any:
+    """The ganedge runtime's model object, opened on the CPU through its public API.
+
+    Passes the thread count when the API takes one; otherwise the runtime uses
+    onnxruntime's default (one thread per physical core), which the results
+    record as such.
+    """
+    import inspect
+
+    from ganedge import runtime
+
+    factory = getattr(runtime, "GeneratorModel", None) or getattr(runtime, "load_generator")
+    parameters = inspect.signature(factory).parameters
+    kwargs: dict[str, Any] = {}
+    if "device" in parameters:
+        kwargs["device"] = "cpu"
+    for name in ("threads", "num_threads", "intra_op_num_threads"):
+        if name in parameters:
+            kwargs[name] = threads
+            break
+    return factory(model_path, **kwargs)
+
+
+def runtime_engine(model_path: Path, threads: int) -> Engine:
+    """The ganedge runtime API, asked for float images (the same job the other engines do)."""
+    model = runtime_model(model_path, threads)
+
+    def generate(latents: np.ndarray) -> np.ndarray:
+        return model.generate(latents, output="float")
+
+    return generate
+
+
+def runtime_threads_note(threads: int) -> str:
+    """How many threads the runtime engine runs with, for the results file."""
+    import inspect
+
+    try:
+        from ganedge import runtime
+
+        factory = getattr(runtime, "GeneratorModel", None) or getattr(runtime, "load_generator")
+        parameters = inspect.signature(factory).parameters
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return "runtime not available"
+    for name in ("threads", "num_threads", "intra_op_num_threads"):
+        if name in parameters:
+            return f"{threads} (passed as {name}=)"
+    return "onnxruntime's default (the API takes no thread count)"
+
+
+def build_cpu_engines(checkpoint: Path, fp32_model: Path, threads: int) -> tuple[dict[str, Engine], dict[str, str]]:
+    """All four CPU engines on the same weights, and the reason for any that cannot be built.
+
+    Examples
+    --------
+    >>> engines, skipped = build_cpu_engines(ckpt, onnx_path, threads=2)   # doctest: +SKIP
+    >>> sorted(engines)
+    ['ganedge-runtime', 'numpy-blas', 'ort-session-run', 'pytorch-eager']
+    """
+    builders: dict[str, Callable[[], Engine]] = {
+        ENGINE_TORCH: lambda: torch_engine(checkpoint),
+        ENGINE_RUNTIME: lambda: runtime_engine(fp32_model, threads),
+        ENGINE_SESSION: lambda: session_engine(fp32_model, threads),
+        ENGINE_NUMPY: lambda: numpy_engine(checkpoint),
+    }
+    engines: dict[str, Engine] = {}
+    skipped: dict[str, str] = {}
+    for name, build in builders.items():
+        try:
+            engines[name] = build()
+        except (ImportError, AttributeError) as error:  # the runtime may not be installed
+            skipped[name] = f"cannot be built: {type(error).__name__}: {error}"
+    return engines, skipped
+
+
+def fixed_latents(batch: int, latent_dim: int, seed: int) -> np.ndarray:
+    """Standard-normal float32 latents, the same for every engine at a batch size."""
+    return np.random.default_rng(seed + batch).standard_normal((batch, latent_dim), dtype=np.float32)
