@@ -19,19 +19,27 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
 
 
+class PhaseClock:
+    """Seconds since the previous mark, and peak RSS after it, for each named phase."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.peak_rss_mb_after: dict[str, float] = {}
+        self._started = time.perf_counter()
+
+    def mark(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = now - self._started
+        self.peak_rss_mb_after[name] = _rss_mb()
+        self._started = now
+
+    def to_dict(self) -> dict[str, dict[str, float]]:
+        return {"seconds": self.seconds, "peak_rss_mb_after": self.peak_rss_mb_after}
+
+
 def runtime_phases(model: str, out: str) -> dict[str, dict[str, float]]:
-    clock = time.perf_counter
-    phases: dict[str, float] = {}
-    rss: dict[str, float] = {}
-    started = clock()
-
-    def mark(name: str) -> None:
-        nonlocal started
-        now = clock()
-        phases[name] = now - started
-        rss[name] = _rss_mb()
-        started = now
-
+    phases = PhaseClock()
+    mark = phases.mark
     import numpy  # noqa: F401
 
     mark("import numpy")
@@ -51,22 +59,12 @@ def runtime_phases(model: str, out: str) -> dict[str, dict[str, float]]:
     mark("generate 8 images")
     generator.render([images]).save(out)
     mark("render and save the PNG")
-    return {"seconds": phases, "peak_rss_mb_after": rss}
+    return phases.to_dict()
 
 
 def torch_phases(checkpoint: str, out: str) -> dict[str, dict[str, float]]:
-    clock = time.perf_counter
-    phases: dict[str, float] = {}
-    rss: dict[str, float] = {}
-    started = clock()
-
-    def mark(name: str) -> None:
-        nonlocal started
-        now = clock()
-        phases[name] = now - started
-        rss[name] = _rss_mb()
-        started = now
-
+    phases = PhaseClock()
+    mark = phases.mark
     import numpy  # noqa: F401
 
     mark("import numpy")
@@ -88,7 +86,7 @@ def torch_phases(checkpoint: str, out: str) -> dict[str, dict[str, float]]:
     mark("generate 8 images")
     grid(images).save(out)
     mark("render and save the PNG")
-    return {"seconds": phases, "peak_rss_mb_after": rss}
+    return phases.to_dict()
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Mapping
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from .metadata import (
     KIND_KEY,
     TEST_ACCURACY_KEY,
 )
-from .session import open_session
+from .session import OpenedModel
 
 BUNDLED_CLASSIFIER = Path(__file__).resolve().parent / "models" / "classifier.onnx"
 DEFAULT_CLASSIFY_CHUNK = 2048  # images per forward pass: ~6 MiB in, conv activations ~200 MiB; measured as fast as 512..8192
@@ -110,7 +110,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return exp / exp.sum(axis=1, keepdims=True)
 
 
-class ClassifierModel:
+class ClassifierModel(OpenedModel):
     """A ganedge classifier ``.onnx`` opened once; safe to share between threads.
 
     Parameters
@@ -137,10 +137,9 @@ class ClassifierModel:
     """
 
     def __init__(self, path: str | Path | None = None, device: str = "auto") -> None:
-        self._path = Path(path) if path is not None else BUNDLED_CLASSIFIER
-        if path is None and not self._path.is_file():
+        if path is None and not BUNDLED_CLASSIFIER.is_file():
             raise GanRuntimeError(f"no classifier: the bundled one is missing from this install; {HOW_TO_GET_CLASSIFIER}")
-        self._session, self._provider = open_session(self._path, device)
+        super().__init__(Path(path) if path is not None else BUNDLED_CLASSIFIER, device)
         self._metadata = self._check_graph()
 
     def _check_graph(self) -> ClassifierMetadata:
@@ -157,19 +156,6 @@ class ClassifierModel:
             )
         return meta
 
-    def __repr__(self) -> str:
-        return f"ClassifierModel({str(self._path)!r}, provider={self._provider!r})"
-
-    @property
-    def path(self) -> Path:
-        """The ``.onnx`` file this classifier was loaded from."""
-        return self._path
-
-    @property
-    def provider(self) -> str:
-        """The onnxruntime execution provider really in use."""
-        return self._provider
-
     @property
     def metadata(self) -> ClassifierMetadata:
         """Class names, feature size, test accuracy; everything else in ``raw``."""
@@ -179,11 +165,6 @@ class ClassifierModel:
     def class_names(self) -> tuple[str, ...]:
         """Names by class id, e.g. ``("T-shirt/top", "Trouser", ...)``."""
         return self._metadata.class_names
-
-    @property
-    def session(self) -> Any:
-        """The underlying ``onnxruntime.InferenceSession``, for advanced use."""
-        return self._session
 
     def classify(self, images: np.ndarray, chunk_size: int = DEFAULT_CLASSIFY_CHUNK) -> tuple[np.ndarray, np.ndarray]:
         """Class probabilities and feature vectors of float images ``[N, 1, H, W]`` in [-1, 1].

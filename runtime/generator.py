@@ -7,7 +7,7 @@ report does ("the 71st number"); 0 and numbers above the latent size are errors.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Literal, Sequence
 
 import numpy as np
 from PIL import Image
@@ -16,7 +16,7 @@ from .errors import GanRuntimeError
 from .grid import render_grid, to_uint8
 from .latent import perturb_latents, sample_latents
 from .metadata import GeneratorMetadata
-from .session import CUDA_PROVIDER, check_graph, open_session, run_batch
+from .session import CUDA_PROVIDER, OpenedModel, check_graph, run_batch
 
 BUNDLED_MODEL = Path(__file__).resolve().parent / "models" / "generator.onnx"
 # Latents per forward pass. Measured on 2 CPU cores at batch 16384: 1024-row chunks written in
@@ -27,7 +27,7 @@ DEFAULT_CHUNK_SIZE = 1024
 CUDA_CHUNK_SIZE = 65536
 
 
-class GeneratorModel:
+class GeneratorModel(OpenedModel):
     """A ganedge generator ``.onnx`` opened once; safe to share between threads.
 
     Parameters
@@ -54,22 +54,8 @@ class GeneratorModel:
     """
 
     def __init__(self, path: str | Path | None = None, device: str = "auto") -> None:
-        self._path = Path(path) if path is not None else BUNDLED_MODEL
-        self._session, self._provider = open_session(self._path, device)
+        super().__init__(Path(path) if path is not None else BUNDLED_MODEL, device)
         self._metadata = check_graph(self._session, self._path)
-
-    def __repr__(self) -> str:
-        return f"GeneratorModel({str(self._path)!r}, provider={self._provider!r})"
-
-    @property
-    def path(self) -> Path:
-        """The ``.onnx`` file this generator was loaded from."""
-        return self._path
-
-    @property
-    def provider(self) -> str:
-        """The onnxruntime execution provider really in use, read back from the session."""
-        return self._provider
 
     @property
     def metadata(self) -> GeneratorMetadata:
@@ -85,11 +71,6 @@ class GeneratorModel:
     def image_shape(self) -> tuple[int, int, int]:
         """``(channels, height, width)`` of one generated image, e.g. ``(1, 28, 28)``."""
         return self._metadata.image_shape
-
-    @property
-    def session(self) -> Any:
-        """The underlying ``onnxruntime.InferenceSession``, for advanced use."""
-        return self._session
 
     def sample_latents(self, n: int, seed: int = 0) -> np.ndarray:
         """``n`` standard-normal latent vectors, float32 ``[n, latent_dim]``, the same for the same seed.

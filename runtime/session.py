@@ -283,3 +283,41 @@ def run_bound(session: Any, latents: np.ndarray, out: np.ndarray | None = None) 
     binding.bind_output(OUTPUT_NAME, "cpu", 0, np.float32, shape, out.ctypes.data)
     session.run_with_iobinding(binding)
     return out
+
+
+class OpenedModel:
+    """An ``.onnx`` file opened once as an onnxruntime session: the part every runtime model shares.
+
+    Holds the path, the session and the provider really in use (read back from
+    the session, never assumed). :class:`~ganedge.runtime.GeneratorModel` and
+    :class:`~ganedge.runtime.classifier.ClassifierModel` add what their kind
+    of file means.
+
+    Examples
+    --------
+    >>> from ganedge.runtime.generator import BUNDLED_MODEL
+    >>> OpenedModel(BUNDLED_MODEL, "cpu").provider
+    'CPUExecutionProvider'
+    """
+
+    def __init__(self, path: Path, device: str) -> None:
+        self._path = path
+        self._session, self._provider = open_session(path, device)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self._path)!r}, provider={self._provider!r})"
+
+    @property
+    def path(self) -> Path:
+        """The ``.onnx`` file this model was loaded from."""
+        return self._path
+
+    @property
+    def provider(self) -> str:
+        """The onnxruntime execution provider really in use, read back from the session."""
+        return self._provider
+
+    @property
+    def session(self) -> Any:
+        """The underlying ``onnxruntime.InferenceSession``, for advanced use."""
+        return self._session

@@ -1,9 +1,8 @@
 """GPU check of the ganedge runtime with onnxruntime-gpu: provider, parity with CPU, IO binding, speed."""
-import json, os, subprocess, sys, time, threading
+import json, time, threading
 import numpy as np
 import onnxruntime as ort
-from ganedge.runtime import GeneratorModel, load_generator
-from ganedge.runtime.session import run_bound
+from ganedge.runtime import GeneratorModel
 
 out = {}
 out["ort_version"] = ort.__version__
