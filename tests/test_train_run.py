@@ -141,3 +141,15 @@ def test_ctrl_c_keeps_the_last_completed_epoch(tmp_path: Path, real_data_dir: Pa
                        data_dir=real_data_dir, progress=False, on_epoch=interrupt_in_second_epoch)
     assert result.interrupted
     assert load_checkpoint(tmp_path / "run" / "checkpoint.pt")["epoch"] == 1
+
+
+def test_eval_every_records_classifier_fd_per_epoch_and_it_falls_as_training_goes(tmp_path: Path, real_data_dir: Path) -> None:
+    train_run(TrainConfig(epochs=3, batch_size=600), tmp_path / "run", device="cpu", data_dir=real_data_dir,
+              progress=False, eval_every=1)
+    with open(tmp_path / "run" / "quality.csv", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3]
+    distances = [float(r["frechet_distance"]) for r in rows]
+    assert all(math.isfinite(d) and d > 0 for d in distances)
+    assert distances[-1] < distances[0]  # 300 steps of real training already improve the samples
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["eval_every"] == 1

@@ -34,8 +34,15 @@ def _running_mean(values: np.ndarray, window: int) -> np.ndarray:
     return np.convolve(values, kernel, mode="valid")
 
 
-def plot_losses(rows: Sequence[tuple[int, int, float, float]], path: Path) -> None:
-    """Discriminator and generator loss per step, raw (faint) and smoothed, with epoch boundaries."""
+def plot_losses(
+    rows: Sequence[tuple[int, int, float, float]], path: Path,
+    quality: Sequence[tuple[int, int, float, int]] = (),
+) -> None:
+    """Discriminator and generator loss per step, raw (faint) and smoothed, with epoch boundaries.
+
+    With ``quality`` rows (epoch, step, classifier-FD, classes present), a
+    second panel beside the losses shows classifier-FD over the same steps.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -43,7 +50,17 @@ def plot_losses(rows: Sequence[tuple[int, int, float, float]], path: Path) -> No
 
     steps = np.array([r[0] for r in rows])
     epochs = np.array([r[1] for r in rows])
-    fig, ax = plt.subplots(figsize=(9, 4.5), dpi=110)
+    if quality:
+        fig, (ax, quality_ax) = plt.subplots(1, 2, figsize=(14, 4.5), dpi=110, gridspec_kw={"width_ratios": [2, 1]})
+        quality_ax.plot([q[1] for q in quality], [q[2] for q in quality], "o-", color="tab:green")
+        for epoch, step, fd, present in quality:
+            quality_ax.annotate(f"{present}/10", (step, fd), textcoords="offset points", xytext=(0, 6),
+                                ha="center", fontsize=7)
+        quality_ax.set_xlabel("step (labels: classes with >= 2% of the images)")
+        quality_ax.set_ylabel("classifier-FD (5,000 images vs test split)")
+        quality_ax.set_title("sample quality (lower is better)")
+    else:
+        fig, ax = plt.subplots(figsize=(9, 4.5), dpi=110)
     for column, name, color in ((2, "discriminator", "tab:blue"), (3, "generator", "tab:orange")):
         values = np.array([r[column] for r in rows])
         ax.plot(steps, values, color=color, alpha=0.15, linewidth=0.6)

@@ -5,6 +5,7 @@ Layout (``--out``, default ``runs/<time>-seed<seed>``)::
     config.json       every option, versions, dataset checksums
     checkpoint.pt     last good state (atomic)
     losses.csv        step, epoch, loss_d, loss_g
+    quality.csv       epoch, step, classifier-FD, classes >= 2% (with --eval-every)
     losses.png        loss curves
     samples.png       final grid from 8 fixed latents
     samples/epoch_NNN.png, progress.png   the same 8 latents after every epoch
@@ -35,6 +36,8 @@ LATEST_NAME = "latest"
 CONFIG_NAME = "config.json"
 LOSSES_NAME = "losses.csv"
 LOSS_FIELDS = ("step", "epoch", "loss_d", "loss_g")
+QUALITY_NAME = "quality.csv"
+QUALITY_FIELDS = ("epoch", "step", "frechet_distance", "classes_present")
 
 
 def default_run_dir(seed: int) -> Path:
@@ -107,3 +110,22 @@ def point_latest(run_dir: Path) -> None:
     tmp.unlink(missing_ok=True)
     os.symlink(target, tmp)
     os.replace(tmp, latest)
+
+
+def write_quality(run_dir: Path, rows: Iterable[tuple[int, int, float, int]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(QUALITY_FIELDS)
+    writer.writerows((epoch, step, f"{fd:.4f}", present) for epoch, step, fd, present in rows)
+    write_text_atomic(run_dir / QUALITY_NAME, buffer.getvalue())
+
+
+def read_quality(run_dir: Path, up_to_step: int) -> list[tuple[int, int, float, int]]:
+    """The quality history of a run, cut at ``up_to_step`` like :func:`read_losses`."""
+    path = run_dir / QUALITY_NAME
+    if not path.is_file():
+        return []
+    with open(path, encoding="utf-8", newline="") as stream:
+        rows = [(int(r["epoch"]), int(r["step"]), float(r["frechet_distance"]), int(r["classes_present"]))
+                for r in csv.DictReader(stream)]
+    return [row for row in rows if row[1] <= up_to_step]

@@ -25,6 +25,7 @@ from .data import load_split
 from .errors import TrainError
 from .loop import GanTrainer, images_to_training_tensor
 from .plots import plot_losses, save_progress_grid, save_sample_grid
+from .quality import QualityProbe
 
 from ganedge.runtime.grid import to_uint8
 from ganedge.runtime.version import ganedge_version
@@ -67,11 +68,13 @@ def train_run(
     progress: bool | None = None,
     log: TextIO = sys.stdout,
     on_epoch: Callable[[int], None] | None = None,
+    eval_every: int = 0,
 ) -> RunResult:
     """Train (or resume) one run into ``run_dir``; see the module docstring.
 
     On ``resume`` the run keeps its saved settings except ``epochs`` (the new
-    total; 0 keeps the saved one) and ``max_steps``.
+    total; 0 keeps the saved one) and ``max_steps``. ``eval_every`` K > 0
+    measures classifier-FD after every K-th epoch (:mod:`ganedge.train.quality`).
 
     Examples
     --------
@@ -84,15 +87,20 @@ def train_run(
         saved = TrainConfig.from_dict(state["config"])
         config = replace(saved, epochs=config.epochs or saved.epochs, max_steps=config.max_steps)
     config.validate()
+    if eval_every < 0:
+        raise TrainError(f"--eval-every must be 0 (off) or a positive number of epochs, got {eval_every}")
     split = load_split("train", data_dir, download)
     if state is None:
         run_folder.prepare_new_run(run_dir, overwrite)
     data = images_to_training_tensor(split.images, torch_device)
     trainer = GanTrainer(config, data, torch_device)
     history: list[tuple[int, int, float, float]] = []
+    quality: list[tuple[int, int, float, int]] = []
     progress_rows: list[np.ndarray] = []
+    probe = QualityProbe(split.source, config.latent_dim) if eval_every else None
     record = {
         "options": config.to_dict(),
+        "eval_every": eval_every,
         "device": str(torch_device),
         "data": {"source": str(split.source), "md5": split.checksums},
         "versions": {
@@ -104,6 +112,7 @@ def train_run(
     if state is not None:
         trainer.load_state_dict(state)
         history = run_folder.read_losses(run_dir, trainer.global_step)
+        quality = run_folder.read_quality(run_dir, trainer.global_step)
         progress_rows = list(state.get("progress_images", torch.zeros(0)).numpy())
         record = {**run_folder.read_config(run_dir), "options": config.to_dict()}
         record.setdefault("resumed", []).append(
@@ -150,11 +159,17 @@ def train_run(
             save_sample_grid(images, run_dir / "samples.png", label)
             if progress_rows:
                 save_progress_grid(progress_rows, [f"epoch {i + 1}" for i in range(len(progress_rows))], run_dir / "progress.png")
-            plot_losses(history, run_dir / "losses.png")
+            quality_note = ""
+            if probe is not None and epoch_done and (epoch_number % eval_every == 0 or trainer.finished):
+                point = probe.measure(trainer.generator, epoch_number, trainer.global_step)
+                quality.append((point.epoch, point.step, point.frechet_distance, point.classes_present))
+                run_folder.write_quality(run_dir, quality)
+                quality_note = f" | classifier-FD {point.frechet_distance:.1f}, {point.classes_present}/10 classes >= 2%"
+            plot_losses(history, run_dir / "losses.png", quality)
             steps = len(losses.discriminator)
             print(
                 f"epoch {epoch_number}/{config.epochs}: {steps} steps in {seconds:.2f} s "
-                f"({seconds / max(steps, 1) * 1e3:.2f} ms/step) | loss D {last[0]:.3f} G {last[1]:.3f} | checkpoint saved",
+                f"({seconds / max(steps, 1) * 1e3:.2f} ms/step) | loss D {last[0]:.3f} G {last[1]:.3f}{quality_note} | checkpoint saved",
                 file=log, flush=True,
             )
             if on_epoch is not None:
