@@ -62,23 +62,35 @@ def _parse_spec(text: str, example: str, not_a_number: str) -> tuple[int, tuple[
         number = 0
     if number < 1:
         raise click.BadParameter(f"{number_text.strip()!r} in {text!r} {not_a_number}")
+    return number, parse_value_list(values_text, text, example)
+
+
+def parse_value_list(values_text: str, whole: str, example: str) -> tuple[float, ...]:
+    """``"-10,10,100"`` -> ``(-10.0, 10.0, 100.0)``: finite, distinct numbers, or a ``click.BadParameter``
+    that quotes ``whole`` (the option's full text) and ``example``.
+
+    Examples
+    --------
+    >>> parse_value_list("-3, 3", "-3, 3", "e.g. -3,3")
+    (-3.0, 3.0)
+    """
     pieces = [piece.strip() for piece in values_text.split(",")]
     if not any(pieces):
-        raise click.BadParameter(f"{text!r} has no values after '=' ({example})")
+        raise click.BadParameter(f"{whole!r} has no values ({example})")
     if not all(pieces):
-        raise click.BadParameter(f"{text!r} has an empty value between commas ({example})")
+        raise click.BadParameter(f"{whole!r} has an empty value between commas ({example})")
     values = []
     for piece in pieces:
         try:
             value = float(piece)
         except ValueError:
-            raise click.BadParameter(f"{piece!r} in {text!r} is not a number") from None
+            raise click.BadParameter(f"{piece!r} in {whole!r} is not a number ({example})") from None
         if not math.isfinite(value):
-            raise click.BadParameter(f"{piece!r} in {text!r} is not a finite number")
+            raise click.BadParameter(f"{piece!r} in {whole!r} is not a finite number")
         values.append(value)
     if len(set(values)) != len(values):
-        raise click.BadParameter(f"{text!r} repeats a value; give each value once")
-    return number, tuple(values)
+        raise click.BadParameter(f"{whole!r} repeats a value; give each value once")
+    return tuple(values)
 
 
 def parse_perturb(text: str | Perturbation) -> Perturbation:

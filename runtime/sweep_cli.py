@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from pathlib import Path
 from typing import Any, Sequence
 
 import click
 
 from .atomic import atomic_write
-from .cli import _check_writable, resolve_model, run_command
+from .cli import _check_writable, parse_value_list, resolve_model, run_command
 from .errors import GanRuntimeError
 from .eval_cli import write_json
 from .latent import format_value
@@ -45,17 +44,7 @@ def parse_values(text: str | tuple[float, ...]) -> tuple[float, ...]:
     """
     if isinstance(text, tuple):
         return text
-    values = []
-    for piece in (p.strip() for p in text.split(",")):
-        try:
-            value = float(piece)
-        except ValueError:
-            raise click.BadParameter(f"{piece!r} in {text!r} is not a number (e.g. -3,3)") from None
-        if not math.isfinite(value):
-            raise click.BadParameter(f"{piece!r} in {text!r} is not a finite number")
-        values.append(value)
-    if len(set(values)) != len(values):
-        raise click.BadParameter(f"{text!r} repeats a value")
+    values = parse_value_list(text, text, "e.g. -3,3")
     if len(values) > MAX_VALUES:
         raise click.BadParameter(f"{text!r} has {len(values)} values; at most {MAX_VALUES}")
     return tuple(values)
