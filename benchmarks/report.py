@@ -141,6 +141,8 @@ def cold_start_lines(section: dict[str, Any]) -> list[str]:
 
 def training_lines(section: dict[str, Any]) -> list[str]:
     scope = "one whole epoch" if section["whole_epoch"] else f"{section['steps_timed']} steps scaled to an epoch"
+    if section.get("ganedge_epochs_timed", 1) > 1:
+        scope += f"; ganedge: median of {section['ganedge_epochs_timed']} consecutive epochs"
     rows = [
         ["ganedge (`GanTrainer.run_epoch`, R1 off)", f"{section['ganedge']['epoch_s']:.2f}", f"{section['ganedge']['ms_per_step']:.2f}"],
         [f"ganedge, default R1 ({section['ganedge_default_r1']['r1']})", f"{section['ganedge_default_r1']['epoch_s']:.2f}",

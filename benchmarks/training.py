@@ -108,13 +108,20 @@ def loader_only(loader: Any, steps: int) -> float:
     return time.perf_counter() - started
 
 
+TIMED_EPOCHS = 3  # ganedge epochs per recipe in a full run; the median is reported
+
+
 def _endless(loader: Any) -> Iterator[Any]:
     while True:
         yield from loader
 
 
-def ganedge_epoch(data: Any, r1_gamma: float) -> tuple[float, int]:
-    """Seconds for one ``GanTrainer.run_epoch`` over ``data`` (shuffle, latents and all) and the steps it ran."""
+def ganedge_epoch(data: Any, r1_gamma: float, epochs: int = 1) -> tuple[float, int]:
+    """Median seconds of ``epochs`` consecutive ``GanTrainer.run_epoch`` over ``data`` (shuffle, latents and
+    all), and the steps of one epoch. More than one epoch: this VM's speed drifts by tens of percent between
+    minutes (measured: the same epoch took 1.8 s and 2.9 s in two runs), so one epoch is one sample of that."""
+    import statistics
+
     import torch
 
     from ganedge.train.config import TrainConfig
@@ -122,9 +129,9 @@ def ganedge_epoch(data: Any, r1_gamma: float) -> tuple[float, int]:
 
     device = torch.device("cpu")
     GanTrainer(TrainConfig(epochs=1, max_steps=3, r1_gamma=r1_gamma), data[:3 * TRAINING_BATCH_SIZE], device).run_epoch()
-    trainer = GanTrainer(TrainConfig(epochs=1, r1_gamma=r1_gamma), data, device)
-    seconds = time_once(trainer.run_epoch)
-    return seconds, trainer.global_step
+    trainer = GanTrainer(TrainConfig(epochs=epochs, r1_gamma=r1_gamma), data, device)
+    seconds = statistics.median(time_once(trainer.run_epoch) for _ in range(epochs))
+    return seconds, trainer.global_step // epochs
 
 
 def profile_ganedge_steps(data: Any, steps: int, top: int = 10) -> dict[str, Any]:
@@ -176,8 +183,9 @@ def measure_training(steps: int | None) -> dict[str, Any]:
     if images is not None:
         data = data[:images]
 
-    ganedge_s, done = ganedge_epoch(data, r1_gamma=0.0)
-    r1_s, _ = ganedge_epoch(data, r1_gamma=DEFAULT_R1_GAMMA)
+    epochs = 1 if steps is not None else TIMED_EPOCHS
+    ganedge_s, done = ganedge_epoch(data, r1_gamma=0.0, epochs=epochs)
+    r1_s, _ = ganedge_epoch(data, r1_gamma=DEFAULT_R1_GAMMA, epochs=epochs)
     with tempfile.TemporaryDirectory() as folder:
         root = torchvision_root(find_data_dir(), Path(folder))
         loader = textbook_loader(root, DEFAULT_SEED, images)
@@ -189,6 +197,7 @@ def measure_training(steps: int | None) -> dict[str, Any]:
         "steps_timed": done,
         "steps_per_epoch": steps_per_epoch,
         "whole_epoch": done == steps_per_epoch,
+        "ganedge_epochs_timed": epochs,
         "ganedge": {"seconds": ganedge_s, "epoch_s": ganedge_s * scale, "ms_per_step": ganedge_s / done * 1e3,
                     "data_load_s": load_s, "r1": "off (same loss as the textbook loop)"},
         "ganedge_default_r1": {"seconds": r1_s, "epoch_s": r1_s * scale, "ms_per_step": r1_s / done * 1e3,
