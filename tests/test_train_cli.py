@@ -98,3 +98,15 @@ def test_help_explains_with_examples() -> None:
     result = _run("--help")
     assert result.exit_code == 0
     assert "Examples:" in result.output and "--resume" in result.output
+
+
+def test_without_torch_help_works_and_training_names_the_extra(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    block_torch = "import sys; sys.modules['torch'] = None; from ganedge.train.cli import main; main()"
+    helped = subprocess.run([sys.executable, "-c", block_torch, "--help"], cwd=tmp_path, capture_output=True, text=True)
+    assert helped.returncode == 0 and "Examples:" in helped.stdout
+    result = subprocess.run([sys.executable, "-c", block_torch, "--epochs", "1"], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "pip install 'ganedge[train]'" in result.stderr and "Traceback" not in result.stderr

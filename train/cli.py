@@ -12,10 +12,9 @@ import click
 
 from .config import (
     DEFAULT_BATCH_SIZE, DEFAULT_BETAS, DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_R1_EVERY, DEFAULT_R1_GAMMA, DEFAULT_SEED,
-    TrainConfig,
+    LATENT_DIM, TrainConfig,
 )
 from .errors import TrainError
-from .model import LATENT_DIM
 
 
 def parse_betas(value: str | tuple[float, float]) -> tuple[float, float]:

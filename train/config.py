@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from .errors import TrainError
-from .model import LATENT_DIM
 
+LATENT_DIM = 100  # the report's: 100 latent numbers
 DEFAULT_EPOCHS = 30
 DEFAULT_BATCH_SIZE = 64
 DEFAULT_LR = 2e-4

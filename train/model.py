@@ -11,7 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-LATENT_DIM = 100
+from .config import LATENT_DIM
+
 IMAGE_SHAPE = (1, 28, 28)
 IMAGE_PIXELS = 28 * 28
 HIDDEN_UNITS = 128
