@@ -31,3 +31,10 @@ def smoke_run(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     run_dir = tmp_path_factory.mktemp("runs") / "smoke"
     train_run(TrainConfig(epochs=1, max_steps=SMOKE_STEPS), run_dir, device="cpu", data_dir=real_data_dir, progress=False)
     return run_dir
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run the test inside its own empty folder (commands write relative paths)."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_checks import read_npz as _npz
 from onnx_factory import write_generator
 from PIL import Image
 
@@ -26,19 +27,8 @@ def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_generator(tmp_path_factory.mktemp("model") / "generator.onnx")
 
 
-@pytest.fixture
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def _run(*args: str) -> int:
     return main(list(args))
-
-
-def _npz(path: Path) -> dict[str, np.ndarray]:
-    with np.load(path, allow_pickle=False) as data:
-        return {name: data[name] for name in data.files}
 
 
 def test_no_options_draws_one_row_of_eight_random_images(model_file: Path, in_tmp: Path) -> None:

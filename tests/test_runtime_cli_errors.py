@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_checks import refused_in_one_line
 from onnx_factory import write_generator, write_no_metadata_model, write_wrong_input_model
 
 from ganedge.runtime.cli import MAX_GRID_ROWS, MAX_IMAGES_PER_ROW, main, parse_perturb
@@ -17,19 +18,8 @@ def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_generator(tmp_path_factory.mktemp("model") / "generator.onnx")
 
 
-@pytest.fixture
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def _refused(capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    assert main(list(args)) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("Error: "), err
-    assert "Traceback" not in err
-    assert not list(Path.cwd().glob("*.png")), "a PNG was written"
-    return err
+    return refused_in_one_line(main, capsys, *args, no_png=True)
 
 
 BAD_PERTURBS = {

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_checks import refused_in_one_line, read_npz as _npz
 from onnx_factory import first_layer_weight, write_generator, write_generator_with_sefa
 
 from ganedge.runtime import GanRuntimeError, GeneratorModel
@@ -20,23 +21,8 @@ def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_generator_with_sefa(tmp_path_factory.mktemp("model") / "generator.onnx")
 
 
-@pytest.fixture
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def _npz(path: Path) -> dict[str, np.ndarray]:
-    with np.load(path, allow_pickle=False) as data:
-        return {name: data[name] for name in data.files}
-
-
 def _refused(capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    assert main(list(args)) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("Error: "), err
-    assert not list(Path.cwd().glob("*.png")), "a PNG was written"
-    return err
+    return refused_in_one_line(main, capsys, *args, no_png=True)
 
 
 def _encoded(eigenvalues: list[float], vectors: np.ndarray) -> str:

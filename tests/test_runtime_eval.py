@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_checks import refused_in_one_line
 from onnx_factory import write_classifier, write_generator
 
 from ganedge.runtime import ClassifierModel, GeneratorModel
@@ -40,17 +41,8 @@ def evaluation(models: tuple[Path, Path], splits: tuple[Split, Split]) -> Evalua
     return evaluate(generator, classifier, splits[0].images[:QUICK_TEST_IMAGES], splits[1].images, n=MIN_EVAL_N, seed=0)
 
 
-@pytest.fixture
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def _refused(capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    assert main(list(args)) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("Error: "), err
-    return err
+    return refused_in_one_line(main, capsys, *args)
 
 
 def test_the_frechet_distance_of_a_set_with_itself_is_zero() -> None:

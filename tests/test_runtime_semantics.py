@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_checks import refused_in_one_line, read_npz as _npz
 from onnx_factory import write_classifier, write_generator, write_generator_with_sefa
 from PIL import Image
 
@@ -36,22 +37,8 @@ def loaded(models: tuple[Path, Path]) -> tuple[GeneratorModel, ClassifierModel]:
     return GeneratorModel(models[0], "cpu"), ClassifierModel(models[1], "cpu")
 
 
-@pytest.fixture
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def _npz(path: Path) -> dict[str, np.ndarray]:
-    with np.load(path, allow_pickle=False) as data:
-        return {name: data[name] for name in data.files}
-
-
 def _refused(capsys: pytest.CaptureFixture[str], command, *args: str) -> str:  # type: ignore[no-untyped-def]
-    assert command(list(args)) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("Error: "), err
-    return err
+    return refused_in_one_line(command, capsys, *args)
 
 
 def test_class_shares_count_the_argmax_of_each_image() -> None:
