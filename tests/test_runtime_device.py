@@ -83,3 +83,12 @@ def test_float_generation_writes_chunks_in_place_equal_to_one_pass(model_file: P
     z = model.sample_latents(10, seed=1)
     chunked = model.generate(z, output="float", chunk_size=3)
     assert np.array_equal(chunked, model.session.run(["image"], {"z": z})[0])
+
+
+def test_uint8_pixels_are_the_same_whatever_the_chunk_size(model_file: Path) -> None:
+    """CUDA runs large chunks and converts them to pixels piecewise; the pixels must not depend on it."""
+    model = GeneratorModel(model_file, device="cpu")
+    z = model.sample_latents(2500, seed=2)
+    one_pass = model.generate(z, chunk_size=2500)
+    assert np.array_equal(one_pass, model.generate(z, chunk_size=7))
+    assert np.array_equal(one_pass, model.generate(z))
