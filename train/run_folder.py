@@ -81,21 +81,31 @@ def read_config(run_dir: Path) -> dict[str, Any]:
         raise TrainError(f"cannot read {run_dir / CONFIG_NAME}: {error}") from None
 
 
-def write_losses(run_dir: Path, rows: Iterable[tuple[int, int, float, float]]) -> None:
+def _write_table(path: Path, fields: tuple[str, ...], rows: Iterable[tuple[object, ...]]) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(LOSS_FIELDS)
-    writer.writerows((step, epoch, f"{loss_d:.6f}", f"{loss_g:.6f}") for step, epoch, loss_d, loss_g in rows)
-    write_text_atomic(run_dir / LOSSES_NAME, buffer.getvalue())
+    writer.writerow(fields)
+    writer.writerows(rows)
+    write_text_atomic(path, buffer.getvalue())
+
+
+def _read_table(path: Path, types: tuple[type, ...]) -> list[tuple]:
+    if not path.is_file():
+        return []
+    with open(path, encoding="utf-8", newline="") as stream:
+        reader = csv.reader(stream)
+        next(reader, None)  # header
+        return [tuple(kind(value) for kind, value in zip(types, row)) for row in reader]
+
+
+def write_losses(run_dir: Path, rows: Iterable[tuple[int, int, float, float]]) -> None:
+    _write_table(run_dir / LOSSES_NAME, LOSS_FIELDS,
+                 ((step, epoch, f"{loss_d:.6f}", f"{loss_g:.6f}") for step, epoch, loss_d, loss_g in rows))
 
 
 def read_losses(run_dir: Path, up_to_step: int) -> list[tuple[int, int, float, float]]:
     """The loss history of a run, cut at ``up_to_step`` (steps after the checkpoint are replayed on resume)."""
-    path = run_dir / LOSSES_NAME
-    if not path.is_file():
-        return []
-    with open(path, encoding="utf-8", newline="") as stream:
-        rows = [(int(r["step"]), int(r["epoch"]), float(r["loss_d"]), float(r["loss_g"])) for r in csv.DictReader(stream)]
+    rows = _read_table(run_dir / LOSSES_NAME, (int, int, float, float))
     return [row for row in rows if row[0] <= up_to_step]
 
 
@@ -113,19 +123,11 @@ def point_latest(run_dir: Path) -> None:
 
 
 def write_quality(run_dir: Path, rows: Iterable[tuple[int, int, float, int]]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(QUALITY_FIELDS)
-    writer.writerows((epoch, step, f"{fd:.4f}", present) for epoch, step, fd, present in rows)
-    write_text_atomic(run_dir / QUALITY_NAME, buffer.getvalue())
+    _write_table(run_dir / QUALITY_NAME, QUALITY_FIELDS,
+                 ((epoch, step, f"{fd:.4f}", present) for epoch, step, fd, present in rows))
 
 
 def read_quality(run_dir: Path, up_to_step: int) -> list[tuple[int, int, float, int]]:
     """The quality history of a run, cut at ``up_to_step`` like :func:`read_losses`."""
-    path = run_dir / QUALITY_NAME
-    if not path.is_file():
-        return []
-    with open(path, encoding="utf-8", newline="") as stream:
-        rows = [(int(r["epoch"]), int(r["step"]), float(r["frechet_distance"]), int(r["classes_present"]))
-                for r in csv.DictReader(stream)]
+    rows = _read_table(run_dir / QUALITY_NAME, (int, int, float, int))
     return [row for row in rows if row[1] <= up_to_step]
