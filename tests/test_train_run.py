@@ -145,11 +145,40 @@ def test_ctrl_c_keeps_the_last_completed_epoch(tmp_path: Path, real_data_dir: Pa
 
 def test_eval_every_records_classifier_fd_per_epoch_and_it_falls_as_training_goes(tmp_path: Path, real_data_dir: Path) -> None:
     train_run(TrainConfig(epochs=3, batch_size=600), tmp_path / "run", device="cpu", data_dir=real_data_dir,
-              progress=False, eval_every=1)
+              progress=False, eval_every=1, keep_best=True)
     with open(tmp_path / "run" / "quality.csv", newline="") as stream:
         rows = list(csv.DictReader(stream))
     assert [int(r["epoch"]) for r in rows] == [1, 2, 3]
-    distances = [float(r["frechet_distance"]) for r in rows]
-    assert all(math.isfinite(d) and d > 0 for d in distances)
-    assert distances[-1] < distances[0]  # 300 steps of real training already improve the samples
-    assert json.loads((tmp_path / "run" / "config.json").read_text())["eval_every"] == 1
+    for column in ("frechet_distance", "selection_distance"):
+        distances = [float(r[column]) for r in rows]
+        assert all(math.isfinite(d) and d > 0 for d in distances)
+        assert distances[-1] < distances[0]  # 300 steps of real training already improve the samples
+    # Test split and training images are different references, but both see the same samples.
+    assert all(float(r["selection_distance"]) != float(r["frechet_distance"]) for r in rows)
+    best_epoch = min(rows, key=lambda r: float(r["selection_distance"]))["epoch"]
+    assert load_checkpoint(tmp_path / "run" / "best.pt")["epoch"] == int(best_epoch)
+    record = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert record["eval_every"] == 1 and record["keep_best"] is True
+
+
+def test_keep_best_keeps_the_lowest_selection_fd_not_the_last_epoch(
+    tmp_path: Path, real_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The probe is scripted (FD 5, 3, 4, 6 against training images), so the rule itself is tested."""
+    from ganedge.train import quality
+
+    scripted = iter([5.0, 3.0, 4.0, 6.0])
+
+    def measure(self, generator, epoch: int, step: int) -> quality.QualityPoint:
+        return quality.QualityPoint(epoch, step, 100.0 + epoch, 10, next(scripted))
+
+    monkeypatch.setattr(quality.QualityProbe, "measure", measure)
+    train_run(TrainConfig(epochs=4, batch_size=6000), tmp_path / "run", device="cpu", data_dir=real_data_dir,
+              progress=False, eval_every=1, keep_best=True)
+    best = load_checkpoint(tmp_path / "run" / "best.pt")
+    assert best["epoch"] == 2
+    assert not torch.equal(best["generator"]["fc2.weight"], _weights(tmp_path / "run")["G.fc2.weight"])
+
+
+def test_without_keep_best_no_best_checkpoint_is_written(smoke_run: Path) -> None:
+    assert not (smoke_run / "best.pt").exists()

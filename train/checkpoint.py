@@ -20,6 +20,7 @@ from .errors import TrainError
 from .model import Discriminator, Generator
 
 CHECKPOINT_NAME = "checkpoint.pt"
+BEST_CHECKPOINT_NAME = "best.pt"  # --keep-best: the measured epoch with the lowest selection FD
 ARCHITECTURE = "report-mlp-gan/1"  # the report's GAN: Generator/Discriminator of train/model.py
 
 

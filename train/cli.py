@@ -47,11 +47,12 @@ def parse_betas(value: str | tuple[float, float]) -> tuple[float, float]:
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None, metavar="DIR", help="Folder with the four FashionMNIST *-ubyte.gz files  [default: the Debian package's, then the download cache]")
 @click.option("--download", is_flag=True, help="Download FashionMNIST with torchvision if it is not found locally.")
 @click.option("--eval-every", type=click.IntRange(min=0), default=0, show_default=True, metavar="K", help="Every K epochs (and at the end), measure classifier-FD on 5,000 samples with the bundled classifier; written to quality.csv and plotted beside the losses. 0 = off.")
+@click.option("--keep-best", is_flag=True, help="Also keep the measured epoch with the lowest classifier-FD against training images as best.pt (checkpoint selection; the test split stays held out). Needs --eval-every; export it with gan-export --checkpoint RUN/best.pt.")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar  [default: when stderr is a terminal]")
 @click.pass_context
 def main(ctx: click.Context, epochs: int, batch_size: int, lr: float, betas: tuple[float, float], latent_dim: int,
          seed: int, r1_gamma: float, r1_every: int, max_steps: int | None, device: str, out_dir: Path | None, resume_dir: Path | None,
-         overwrite: bool, data_dir: Path | None, download: bool, eval_every: int, progress: bool | None) -> None:
+         overwrite: bool, data_dir: Path | None, download: bool, eval_every: int, keep_best: bool, progress: bool | None) -> None:
     """Train the course report's GAN on the real FashionMNIST.
 
     Prints both networks (exactly as the report shows them), then trains with
@@ -71,6 +72,7 @@ def main(ctx: click.Context, epochs: int, batch_size: int, lr: float, betas: tup
       gan-train --resume runs/seed1 --epochs 10
       gan-train --max-steps 200 --out runs/smoke --overwrite
       gan-train --eval-every 5 --out runs/measured     # classifier-FD every 5 epochs
+      gan-train --eval-every 1 --keep-best             # also keep the best epoch as best.pt
     """
     if resume_dir is not None:
         for name in ("batch_size", "lr", "betas", "latent_dim", "seed", "r1_gamma", "r1_every", "out_dir", "overwrite"):
@@ -87,7 +89,7 @@ def main(ctx: click.Context, epochs: int, batch_size: int, lr: float, betas: tup
         result = train_run(
             config, resume_dir or out_dir or _default_dir(seed), device=device, data_dir=data_dir,
             download=download, resume=resume_dir is not None, overwrite=overwrite, progress=progress,
-            eval_every=eval_every,
+            eval_every=eval_every, keep_best=keep_best,
         )
     except TrainError as error:
         click.echo(f"Error: {error}", err=True)

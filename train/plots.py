@@ -36,12 +36,14 @@ def _running_mean(values: np.ndarray, window: int) -> np.ndarray:
 
 def plot_losses(
     rows: Sequence[tuple[int, int, float, float]], path: Path,
-    quality: Sequence[tuple[int, int, float, int]] = (),
+    quality: Sequence[tuple[int, int, float, int, float]] = (),
+    best_marked: bool = False,
 ) -> None:
     """Discriminator and generator loss per step, raw (faint) and smoothed, with epoch boundaries.
 
-    With ``quality`` rows (epoch, step, classifier-FD, classes present), a
-    second panel beside the losses shows classifier-FD over the same steps.
+    With ``quality`` rows (epoch, step, classifier-FD, classes present,
+    selection FD), a second panel beside the losses shows classifier-FD over
+    the same steps; ``best_marked`` rings the epoch ``--keep-best`` kept.
     """
     import matplotlib
 
@@ -53,9 +55,14 @@ def plot_losses(
     if quality:
         fig, (ax, quality_ax) = plt.subplots(1, 2, figsize=(14, 4.5), dpi=110, gridspec_kw={"width_ratios": [2, 1]})
         quality_ax.plot([q[1] for q in quality], [q[2] for q in quality], "o-", color="tab:green")
-        for epoch, step, fd, present in quality:
+        for epoch, step, fd, present, _ in quality:
             quality_ax.annotate(f"{present}/10", (step, fd), textcoords="offset points", xytext=(0, 6),
                                 ha="center", fontsize=7)
+        if best_marked:
+            best = min(quality, key=lambda row: row[4])
+            quality_ax.plot([best[1]], [best[2]], "o", markersize=12, markerfacecolor="none",
+                            markeredgecolor="tab:red", label=f"kept as best.pt (epoch {best[0]})")
+            quality_ax.legend(loc="upper right")
         quality_ax.set_xlabel("step (labels: classes with >= 2% of the images)")
         quality_ax.set_ylabel("classifier-FD (5,000 images vs test split)")
         quality_ax.set_title("sample quality (lower is better)")

@@ -5,7 +5,9 @@ Layout (``--out``, default ``runs/<time>-seed<seed>``)::
     config.json       every option, versions, dataset checksums
     checkpoint.pt     last good state (atomic)
     losses.csv        step, epoch, loss_d, loss_g
-    quality.csv       epoch, step, classifier-FD, classes >= 2% (with --eval-every)
+    quality.csv       epoch, step, classifier-FD (test split), classes >= 2%,
+                      classifier-FD (training images) (with --eval-every)
+    best.pt           the checkpoint with the lowest training-image FD (with --keep-best)
     losses.png        loss curves
     samples.png       final grid from 8 fixed latents
     samples/epoch_NNN.png, progress.png   the same 8 latents after every epoch
@@ -37,7 +39,8 @@ CONFIG_NAME = "config.json"
 LOSSES_NAME = "losses.csv"
 LOSS_FIELDS = ("step", "epoch", "loss_d", "loss_g")
 QUALITY_NAME = "quality.csv"
-QUALITY_FIELDS = ("epoch", "step", "frechet_distance", "classes_present")
+QUALITY_FIELDS = ("epoch", "step", "frechet_distance", "classes_present", "selection_distance")
+QualityRow = tuple[int, int, float, int, float]
 
 
 def default_run_dir(seed: int) -> Path:
@@ -122,12 +125,15 @@ def point_latest(run_dir: Path) -> None:
     os.replace(tmp, latest)
 
 
-def write_quality(run_dir: Path, rows: Iterable[tuple[int, int, float, int]]) -> None:
+def write_quality(run_dir: Path, rows: Iterable[QualityRow]) -> None:
     _write_table(run_dir / QUALITY_NAME, QUALITY_FIELDS,
-                 ((epoch, step, f"{fd:.4f}", present) for epoch, step, fd, present in rows))
+                 ((epoch, step, f"{fd:.4f}", present, f"{selection:.4f}") for epoch, step, fd, present, selection in rows))
 
 
-def read_quality(run_dir: Path, up_to_step: int) -> list[tuple[int, int, float, int]]:
-    """The quality history of a run, cut at ``up_to_step`` like :func:`read_losses`."""
-    rows = _read_table(run_dir / QUALITY_NAME, (int, int, float, int))
-    return [row for row in rows if row[1] <= up_to_step]
+def read_quality(run_dir: Path, up_to_step: int) -> list[QualityRow]:
+    """The quality history of a run, cut at ``up_to_step`` like :func:`read_losses`.
+
+    Runs from before ganedge recorded the selection distance get NaN there.
+    """
+    rows = _read_table(run_dir / QUALITY_NAME, (int, int, float, int, float))
+    return [(*row, float("nan"))[:len(QUALITY_FIELDS)] for row in rows if row[1] <= up_to_step]

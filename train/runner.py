@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from . import run_folder
-from .checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
+from .checkpoint import BEST_CHECKPOINT_NAME, CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from .config import SAMPLE_COUNT, TrainConfig
 from .data import load_split
 from .errors import TrainError
@@ -69,12 +69,16 @@ def train_run(
     log: TextIO = sys.stdout,
     on_epoch: Callable[[int], None] | None = None,
     eval_every: int = 0,
+    keep_best: bool = False,
 ) -> RunResult:
     """Train (or resume) one run into ``run_dir``; see the module docstring.
 
     On ``resume`` the run keeps its saved settings except ``epochs`` (the new
     total; 0 keeps the saved one) and ``max_steps``. ``eval_every`` K > 0
-    measures classifier-FD after every K-th epoch (:mod:`ganedge.train.quality`).
+    measures classifier-FD after every K-th epoch (:mod:`ganedge.train.quality`);
+    ``keep_best`` then also keeps the measured epoch with the lowest FD against
+    training images as ``best.pt`` (checkpoint selection that leaves the test
+    split held out).
 
     Examples
     --------
@@ -89,18 +93,21 @@ def train_run(
     config.validate()
     if eval_every < 0:
         raise TrainError(f"--eval-every must be 0 (off) or a positive number of epochs, got {eval_every}")
+    if keep_best and not eval_every:
+        raise TrainError("--keep-best picks among measured epochs: add --eval-every K (K=1 measures every epoch)")
     split = load_split("train", data_dir, download)
     if state is None:
         run_folder.prepare_new_run(run_dir, overwrite)
     data = images_to_training_tensor(split.images, torch_device)
     trainer = GanTrainer(config, data, torch_device)
     history: list[tuple[int, int, float, float]] = []
-    quality: list[tuple[int, int, float, int]] = []
+    quality: list[run_folder.QualityRow] = []
     progress_rows: list[np.ndarray] = []
     probe = QualityProbe(split.source, config.latent_dim) if eval_every else None
     record = {
         "options": config.to_dict(),
         "eval_every": eval_every,
+        "keep_best": keep_best,
         "device": str(torch_device),
         "data": {"source": str(split.source), "md5": split.checksums},
         "versions": {
@@ -114,7 +121,8 @@ def train_run(
         history = run_folder.read_losses(run_dir, trainer.global_step)
         quality = run_folder.read_quality(run_dir, trainer.global_step)
         progress_rows = list(state.get("progress_images", torch.zeros(0)).numpy())
-        record = {**run_folder.read_config(run_dir), "options": config.to_dict()}
+        record = {**run_folder.read_config(run_dir), "options": config.to_dict(),
+                  "eval_every": eval_every, "keep_best": keep_best}
         record.setdefault("resumed", []).append(
             {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "from_step": trainer.global_step}
         )
@@ -162,10 +170,15 @@ def train_run(
             quality_note = ""
             if probe is not None and epoch_done and (epoch_number % eval_every == 0 or trainer.finished):
                 point = probe.measure(trainer.generator, epoch_number, trainer.global_step)
-                quality.append((point.epoch, point.step, point.frechet_distance, point.classes_present))
+                best_before = min((row[4] for row in quality), default=float("inf"))
+                quality.append((point.epoch, point.step, point.frechet_distance, point.classes_present,
+                                point.selection_distance))
                 run_folder.write_quality(run_dir, quality)
                 quality_note = f" | classifier-FD {point.frechet_distance:.1f}, {point.classes_present}/10 classes >= 2%"
-            plot_losses(history, run_dir / "losses.png", quality)
+                if keep_best and not point.selection_distance >= best_before:
+                    save_checkpoint(run_dir / BEST_CHECKPOINT_NAME, checkpoint)
+                    quality_note += f" | best so far -> {BEST_CHECKPOINT_NAME}"
+            plot_losses(history, run_dir / "losses.png", quality, best_marked=keep_best)
             steps = len(losses.discriminator)
             print(
                 f"epoch {epoch_number}/{config.epochs}: {steps} steps in {seconds:.2f} s "
