@@ -55,15 +55,18 @@ def plot_losses(
     if quality:
         fig, (ax, quality_ax) = plt.subplots(1, 2, figsize=(14, 4.5), dpi=110, gridspec_kw={"width_ratios": [2, 1]})
         quality_ax.plot([q[1] for q in quality], [q[2] for q in quality], "o-", color="tab:green")
-        for epoch, step, fd, present, _ in quality:
-            quality_ax.annotate(f"{present}/10", (step, fd), textcoords="offset points", xytext=(0, 6),
-                                ha="center", fontsize=7)
+        previous = None
+        for index, (epoch, step, fd, present, _) in enumerate(quality):
+            if present != previous or index == len(quality) - 1:  # label changes only: every epoch would be a smear
+                quality_ax.annotate(f"{present}/10", (step, fd), textcoords="offset points", xytext=(0, 6),
+                                    ha="center", fontsize=7)
+            previous = present
         if best_marked:
             best = min(quality, key=lambda row: row[4])
             quality_ax.plot([best[1]], [best[2]], "o", markersize=12, markerfacecolor="none",
                             markeredgecolor="tab:red", label=f"kept as best.pt (epoch {best[0]})")
             quality_ax.legend(loc="upper right")
-        quality_ax.set_xlabel("step (labels: classes with >= 2% of the images)")
+        quality_ax.set_xlabel("step (labels: classes >= 2% where it changes)")
         quality_ax.set_ylabel("classifier-FD (5,000 images vs test split)")
         quality_ax.set_title("sample quality (lower is better)")
     else:
