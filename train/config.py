@@ -17,8 +17,7 @@ real data (seed 0, 30 epochs, sample grids of 64 fixed latents): the plain
 recipe collapsed onto tops and shirts (no footwear, trousers or bags in 64
 samples), while R1 gamma 5 brought back sneakers, boots, trousers, bags and
 dresses; applying it every 4th step (scaled by 4) looked the same and cost
-3.2 s/epoch instead of 4.3 s (plain: 2.9 s; one thread each). ``--r1-gamma 0``
-is the report's plain recipe. 30 epochs: shapes were still sharpening and
+3.2 s/epoch instead of 4.3 s (plain: 2.9 s; one thread each). 30 epochs: shapes were still sharpening and
 classes still appearing between epoch 20 and 30.
 """
 
@@ -36,7 +35,7 @@ DEFAULT_LR = 5e-4  # see the module docstring; the DCGAN paper's 2e-4 trains slo
 DEFAULT_BETAS = (0.5, 0.999)
 DEFAULT_SEED = 0
 # R1 gradient penalty on real data (Mescheder et al. 2018): gamma/2 * E||grad_x D(x)||^2.
-# 0 switches it off (the report's plain recipe).
+# 0 switches it off (with lr 2e-4: the report's plain recipe).
 DEFAULT_R1_GAMMA = 5.0
 DEFAULT_R1_EVERY = 4  # lazy regularisation: apply every k steps, scaled by k (StyleGAN2)
 SAMPLE_COUNT = 8  # the report's figure: 8 images from 8 fixed latents
