@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 
 from ganedge.train.checkpoint import load_checkpoint
-from ganedge.train.config import TrainConfig
+from ganedge.train.config import DEFAULT_BATCH_SIZE, TrainConfig
 from ganedge.train.runner import train_run
 
 from conftest import SMOKE_STEPS
@@ -55,7 +55,7 @@ def test_smoke_run_samples_are_not_constant(smoke_run: Path) -> None:
 
 def test_config_records_options_versions_and_dataset_checksums(smoke_run: Path) -> None:
     record = json.loads((smoke_run / "config.json").read_text())
-    assert record["options"]["max_steps"] == SMOKE_STEPS and record["options"]["batch_size"] == 64
+    assert record["options"]["max_steps"] == SMOKE_STEPS and record["options"]["batch_size"] == DEFAULT_BATCH_SIZE
     assert record["versions"]["torch"] == torch.__version__
     assert record["data"]["md5"]["train-images-idx3-ubyte"] == "f4a8712d7a061bf5bd6d2ca38dc4d50a"
 

@@ -67,7 +67,7 @@ def main(ctx: click.Context, epochs: int, batch_size: int, lr: float, betas: tup
 
     \b
     Examples:
-      gan-train                                # 30 epochs, about 1-2 min on 2 CPU cores
+      gan-train                                # 30 epochs, about 2 min on 2 CPU cores
       gan-train --epochs 5 --seed 1 --out runs/seed1
       gan-train --resume runs/seed1 --epochs 10
       gan-train --max-steps 200 --out runs/smoke --overwrite
