@@ -129,7 +129,7 @@ def ganedge_epoch(data: Any, r1_gamma: float, epochs: int = 1) -> tuple[float, i
     from ganedge.train.loop import GanTrainer
 
     device = torch.device("cpu")
-    config = TrainConfig(epochs=epochs, batch_size=TRAINING_BATCH_SIZE, r1_gamma=r1_gamma)
+    config = TrainConfig(epochs=epochs, batch_size=TRAINING_BATCH_SIZE, r1_gamma=r1_gamma, ema=0.0)
     GanTrainer(replace(config, epochs=1, max_steps=3), data[:3 * TRAINING_BATCH_SIZE], device).run_epoch()
     trainer = GanTrainer(config, data, device)
     seconds = statistics.median(time_once(trainer.run_epoch) for _ in range(epochs))
@@ -150,7 +150,7 @@ def profile_ganedge_steps(data: Any, steps: int, top: int = 10) -> dict[str, Any
     from ganedge.train.loop import GanTrainer
 
     subset = data[: steps * TRAINING_BATCH_SIZE]
-    trainer = GanTrainer(TrainConfig(epochs=1, batch_size=TRAINING_BATCH_SIZE, r1_gamma=0.0), subset, torch.device("cpu"))
+    trainer = GanTrainer(TrainConfig(epochs=1, batch_size=TRAINING_BATCH_SIZE, r1_gamma=0.0, ema=0.0), subset, torch.device("cpu"))
     with profile(activities=[ProfilerActivity.CPU]) as profiler:
         seconds = time_once(trainer.run_epoch)
     done = trainer.steps_per_epoch

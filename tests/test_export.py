@@ -52,6 +52,18 @@ def test_other_supported_opsets_are_honoured(smoke_run: Path, tmp_path: Path, op
     assert {o.domain: o.version for o in onnx.load(result.path).opset_import}[""] == opset
 
 
+def test_export_carries_the_averaged_generator_not_the_trained_one(exported: dict[str, Path], smoke_run: Path) -> None:
+    trained = Generator()
+    trained.load_state_dict(load_checkpoint(smoke_run / "checkpoint.pt")["generator_training"])
+    averaged = Generator()
+    averaged.load_state_dict(load_checkpoint(smoke_run / "checkpoint.pt")["generator"])
+    z = np.random.default_rng(0).standard_normal((16, 100)).astype(np.float32)
+    produced = _session(exported["fp32"]).run(None, {"z": z})[0]
+    with torch.no_grad():
+        assert np.abs(produced - averaged.eval()(torch.from_numpy(z)).numpy()).max() < 1e-5
+        assert np.abs(produced - trained.eval()(torch.from_numpy(z)).numpy()).max() > 1e-3
+
+
 def test_input_and_output_have_one_symbolic_batch_dimension(exported: dict[str, Path]) -> None:
     model = onnx.load(exported["fp32"])
     dims = lambda value: [d.dim_param or d.dim_value for d in value.type.tensor_type.shape.dim]  # noqa: E731

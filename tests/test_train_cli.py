@@ -33,6 +33,8 @@ def _assert_usage_error(result, pattern: str) -> None:
         (["--betas", "1.0,0.9"], "--betas must both be in [0, 1)"),
         (["--max-steps", "0"], "--max-steps must be positive"),
         (["--keep-best"], "--keep-best picks among measured epochs: add --eval-every K"),
+        (["--ema", "1"], "--ema must be in [0, 1)"),
+        (["--ema", "-0.5"], "--ema must be in [0, 1)"),
     ],
 )
 def test_nonsense_hyperparameters_are_refused(tmp_path: Path, args: list[str], message: str) -> None:

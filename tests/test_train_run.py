@@ -25,8 +25,11 @@ def _train(run_dir: Path, data_dir: Path, **options) -> None:
 
 
 def _weights(run_dir: Path) -> dict[str, torch.Tensor]:
+    """Every tensor a checkpoint holds: generator (averaged with EMA), trained generator, discriminator."""
     state = load_checkpoint(run_dir / "checkpoint.pt")
-    return {f"G.{k}": v for k, v in state["generator"].items()} | {f"D.{k}": v for k, v in state["discriminator"].items()}
+    return ({f"G.{k}": v for k, v in state["generator"].items()}
+            | {f"G_training.{k}": v for k, v in state.get("generator_training", {}).items()}
+            | {f"D.{k}": v for k, v in state["discriminator"].items()})
 
 
 def _assert_bit_identical(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> None:
@@ -130,6 +133,37 @@ def test_r1_penalty_matches_its_closed_form_for_the_report_discriminator() -> No
 def test_r1_gamma_zero_trains_the_plain_recipe_differently(tmp_path: Path, real_data_dir: Path, smoke_run: Path) -> None:
     _train(tmp_path / "plain", real_data_dir, epochs=1, max_steps=SMOKE_STEPS, r1_gamma=0.0)
     assert not torch.equal(_weights(smoke_run)["D.fc1.weight"], _weights(tmp_path / "plain")["D.fc1.weight"])
+
+
+def test_ema_average_follows_its_formula_step_by_step() -> None:
+    from ganedge.train.loop import GanTrainer
+
+    trainer = GanTrainer(TrainConfig(ema=0.5, batch_size=8), torch.rand(64, 784) * 2 - 1, torch.device("cpu"))
+    expected = [p.detach().clone() for p in trainer.generator.parameters()]
+    for step in range(30):
+        real, z = torch.rand(8, 784) * 2 - 1, torch.randn(8, 100)
+        trainer.step(real, z)
+        beta = min(0.5, (1 + step) / (10 + step))  # the ramp, then 0.5 from step 8 on
+        expected = [beta * e + (1 - beta) * p.detach() for e, p in zip(expected, trainer.generator.parameters())]
+        trainer.global_step += 1
+    for averaged, wanted, trained in zip(trainer.generator_ema.parameters(), expected, trainer.generator.parameters()):
+        assert torch.allclose(averaged, wanted, atol=1e-6)
+        assert not torch.allclose(averaged, trained)
+    assert trainer.inference_generator is trainer.generator_ema
+
+
+def test_ema_checkpoint_keeps_the_average_as_generator_and_training_is_unchanged(
+    tmp_path: Path, real_data_dir: Path, smoke_run: Path
+) -> None:
+    """The default run averages; without EMA the trained weights come out bit for bit the same."""
+    assert TrainConfig().ema == 0.999
+    averaged = _weights(smoke_run)
+    _train(tmp_path / "no-ema", real_data_dir, epochs=1, max_steps=SMOKE_STEPS, ema=0.0)
+    plain = _weights(tmp_path / "no-ema")
+    assert not any(name.startswith("G_training.") for name in plain)
+    for name in ("fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"):
+        assert torch.equal(averaged[f"G_training.{name}"], plain[f"G.{name}"])
+        assert not torch.equal(averaged[f"G.{name}"], plain[f"G.{name}"])
 
 
 def test_ctrl_c_keeps_the_last_completed_epoch(tmp_path: Path, real_data_dir: Path) -> None:

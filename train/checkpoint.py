@@ -60,7 +60,10 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     """
     state = load_tagged_state(path, ARCHITECTURE, "gan-train")
     latent_dim = int(state["config"]["latent_dim"])
-    for name, module in (("generator", Generator(latent_dim)), ("discriminator", Discriminator())):
+    for name, module in (("generator", Generator(latent_dim)), ("discriminator", Discriminator()),
+                         ("generator_training", Generator(latent_dim))):
+        if name == "generator_training" and name not in state:
+            continue  # only runs with EMA keep the trained weights apart from the averaged ones
         try:
             module.load_state_dict(state[name])
         except (KeyError, RuntimeError) as error:

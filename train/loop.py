@@ -3,7 +3,10 @@
 One step: the generator makes a batch of fakes; the discriminator sees real and
 fake in one concatenated forward pass and takes an Adam step on the
 non-saturating loss; then the generator takes its step against the updated
-discriminator. Optimizers are Adam with ``fused=True`` (one kernel for all
+discriminator, and (``ema`` > 0) a moving average of the generator's weights
+follows it. The average is what a run samples, measures and exports: once
+the losses level off, the trained weights keep circling around a good point
+and their average sits nearer to it. Optimizers are Adam with ``fused=True`` (one kernel for all
 parameters; measured ~1.9 s vs ~2.5 s per epoch for the per-parameter loop).
 
 Reproducibility: all randomness of an epoch (data order and latents) is drawn
@@ -13,6 +16,7 @@ checkpoint, so a resumed run replays the exact same batches, mid-epoch too.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -58,6 +62,9 @@ class GanTrainer:
         adam = dict(lr=config.lr, betas=config.betas, fused=True)
         self.optimizer_g = torch.optim.Adam(self.generator.parameters(), **adam)
         self.optimizer_d = torch.optim.Adam(self.discriminator.parameters(), **adam)
+        self.generator_ema: Generator | None = None
+        if config.ema > 0:
+            self.generator_ema = copy.deepcopy(self.generator).requires_grad_(False)
         self._discriminator_parameters = list(self.discriminator.parameters())
         self.data_rng = torch.Generator().manual_seed(config.seed + 1)
         self.epoch = 0  # completed epochs
@@ -91,7 +98,27 @@ class GanTrainer:
         loss_g.backward()
         self._discriminator_weights_require_grad(True)
         self.optimizer_g.step()
+        if self.generator_ema is not None:
+            self._update_ema()
         return loss_d.detach(), loss_g.detach()
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        """average <- beta * average + (1 - beta) * weights, for each generator tensor.
+
+        beta ramps up to ``ema`` as ``(1 + t) / (10 + t)`` (TensorFlow's
+        ExponentialMovingAverage with num_updates), so a short run's average is
+        not mostly the random initial weights.
+        """
+        assert self.generator_ema is not None
+        beta = min(self.config.ema, (1 + self.global_step) / (10 + self.global_step))
+        for averaged, current in zip(self.generator_ema.parameters(), self.generator.parameters()):
+            averaged.lerp_(current, 1.0 - beta)
+
+    @property
+    def inference_generator(self) -> Generator:
+        """The generator a run samples, measures and exports: the moving average when ``ema`` > 0."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
 
     def _discriminator_weights_require_grad(self, flag: bool) -> None:
         for parameter in self._discriminator_parameters:
@@ -143,10 +170,15 @@ class GanTrainer:
         return self.epoch >= self.config.epochs
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything needed to continue bit for bit: weights, optimizers, counters, RNG states."""
-        return {
+        """Everything needed to continue bit for bit: weights, optimizers, counters, RNG states.
+
+        ``generator`` holds the weights to use (the average when ``ema`` > 0),
+        so export and every other reader need not know about EMA; the weights
+        the optimizer trains are then kept as ``generator_training``.
+        """
+        state = {
             "architecture": ARCHITECTURE,
-            "generator": self.generator.state_dict(),
+            "generator": self.inference_generator.state_dict(),
             "discriminator": self.discriminator.state_dict(),
             "optimizer_g": self.optimizer_g.state_dict(),
             "optimizer_d": self.optimizer_d.state_dict(),
@@ -157,9 +189,16 @@ class GanTrainer:
             "data_rng_state": self.data_rng.get_state(),
             "epoch_rng_state": self.epoch_rng_state,
         }
+        if self.generator_ema is not None:
+            state["generator_training"] = self.generator.state_dict()
+        return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.generator.load_state_dict(state["generator"])
+        if self.generator_ema is not None:
+            self.generator.load_state_dict(state["generator_training"])
+            self.generator_ema.load_state_dict(state["generator"])
+        else:
+            self.generator.load_state_dict(state["generator"])
         self.discriminator.load_state_dict(state["discriminator"])
         self.optimizer_g.load_state_dict(state["optimizer_g"])
         self.optimizer_d.load_state_dict(state["optimizer_d"])
@@ -171,9 +210,10 @@ class GanTrainer:
 
     @torch.inference_mode()
     def sample(self, latents: torch.Tensor) -> torch.Tensor:
-        """Generator output for fixed latents, float ``[n, 1, 28, 28]`` on the CPU."""
-        self.generator.eval()
+        """Output of :attr:`inference_generator` for fixed latents, float ``[n, 1, 28, 28]`` on the CPU."""
+        generator = self.inference_generator
+        generator.eval()
         try:
-            return self.generator(latents.to(self.device)).cpu()
+            return generator(latents.to(self.device)).cpu()
         finally:
-            self.generator.train()
+            generator.train()

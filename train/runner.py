@@ -169,7 +169,7 @@ def train_run(
                 save_progress_grid(progress_rows, [f"epoch {i + 1}" for i in range(len(progress_rows))], run_dir / "progress.png")
             quality_note = ""
             if probe is not None and epoch_done and (epoch_number % eval_every == 0 or trainer.finished):
-                point = probe.measure(trainer.generator, epoch_number, trainer.global_step)
+                point = probe.measure(trainer.inference_generator, epoch_number, trainer.global_step)
                 best_before = min((row[4] for row in quality), default=float("inf"))
                 quality.append((point.epoch, point.step, point.frechet_distance, point.classes_present,
                                 point.selection_distance))
