@@ -37,7 +37,7 @@ def parse_betas(value: str | tuple[float, float]) -> tuple[float, float]:
 @click.option("--betas", type=parse_betas, default=",".join(map(str, DEFAULT_BETAS)), show_default=True, metavar="B1,B2", help="Adam betas.")
 @click.option("--latent-dim", type=int, default=LATENT_DIM, show_default=True, help="Length of the latent vector z.")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seeds weights, data order and latents: same seed, same weights (CPU).")
-@click.option("--r1-gamma", type=float, default=DEFAULT_R1_GAMMA, show_default=True, help="R1 gradient penalty on real images (0 = off; with --lr 2e-4 that is the report's plain recipe).")
+@click.option("--r1-gamma", type=float, default=DEFAULT_R1_GAMMA, show_default=True, help="R1 gradient penalty on real images (0 = off; with --lr 2e-4 --batch-size 64 --ema 0 that is the report's plain recipe).")
 @click.option("--r1-every", type=int, default=DEFAULT_R1_EVERY, show_default=True, help="Apply R1 every k steps (lazy R1, scaled by k).")
 @click.option("--ema", type=float, default=DEFAULT_EMA, show_default=True, metavar="BETA", help="Keep a moving average of the generator's weights (BETA per step) and sample, measure and export that (0 = off).")
 @click.option("--max-steps", type=int, default=None, help="Stop after this many steps in total (smoke runs).")
