@@ -214,5 +214,26 @@ def test_keep_best_keeps_the_lowest_selection_fd_not_the_last_epoch(
     assert not torch.equal(best["generator"]["fc2.weight"], _weights(tmp_path / "run")["G.fc2.weight"])
 
 
+def test_keep_best_switched_on_at_resume_keeps_an_epoch_it_can_hold(
+    tmp_path: Path, real_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Epochs measured before --keep-best was asked were never saved: they cannot be the best.pt."""
+    from ganedge.train import quality
+
+    scripted = iter([1.0, 2.0, 3.0])
+
+    def measure(self, generator, epoch: int, step: int) -> quality.QualityPoint:
+        return quality.QualityPoint(epoch, step, 100.0, 10, next(scripted))
+
+    monkeypatch.setattr(quality.QualityProbe, "measure", measure)
+    run = tmp_path / "run"
+    train_run(TrainConfig(epochs=2, batch_size=6000), run, device="cpu", data_dir=real_data_dir,
+              progress=False, eval_every=1)
+    assert not (run / "best.pt").exists()
+    train_run(TrainConfig(epochs=3), run, device="cpu", data_dir=real_data_dir, progress=False, resume=True,
+              eval_every=1, keep_best=True)
+    assert load_checkpoint(run / "best.pt")["epoch"] == 3
+
+
 def test_without_keep_best_no_best_checkpoint_is_written(smoke_run: Path) -> None:
     assert not (smoke_run / "best.pt").exists()

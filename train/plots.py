@@ -37,13 +37,13 @@ def _running_mean(values: np.ndarray, window: int) -> np.ndarray:
 def plot_losses(
     rows: Sequence[tuple[int, int, float, float]], path: Path,
     quality: Sequence[tuple[int, int, float, int, float]] = (),
-    best_marked: bool = False,
+    best_epoch: int | None = None,
 ) -> None:
     """Discriminator and generator loss per step, raw (faint) and smoothed, with epoch boundaries.
 
     With ``quality`` rows (epoch, step, classifier-FD, classes present,
     selection FD), a second panel beside the losses shows classifier-FD over
-    the same steps; ``best_marked`` rings the epoch ``--keep-best`` kept.
+    the same steps; ``best_epoch`` rings the epoch ``--keep-best`` kept.
     """
     import matplotlib
 
@@ -61,8 +61,8 @@ def plot_losses(
                 quality_ax.annotate(f"{present}/10", (step, fd), textcoords="offset points", xytext=(0, 6),
                                     ha="center", fontsize=7)
             previous = present
-        if best_marked:
-            best = min(quality, key=lambda row: row[4])
+        best = next((row for row in quality if row[0] == best_epoch), None)
+        if best is not None:
             quality_ax.plot([best[1]], [best[2]], "o", markersize=12, markerfacecolor="none",
                             markeredgecolor="tab:red", label=f"kept as best.pt (epoch {best[0]})")
             quality_ax.legend(loc="upper right")

@@ -127,6 +127,9 @@ def train_run(
             {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "from_step": trainer.global_step}
         )
     run_folder.write_config(run_dir, record)
+    # What --keep-best compares against: the measured epochs best.pt could hold (none if it was never written).
+    kept = quality if (run_dir / BEST_CHECKPOINT_NAME).is_file() else []
+    best_epoch, best_selection = min(((row[0], row[4]) for row in kept), key=lambda pair: pair[1], default=(None, float("inf")))
     run_folder.point_latest(run_dir)
     print(trainer.discriminator, file=log)
     print(trainer.generator, file=log)
@@ -170,15 +173,15 @@ def train_run(
             quality_note = ""
             if probe is not None and epoch_done and (epoch_number % eval_every == 0 or trainer.finished):
                 point = probe.measure(trainer.inference_generator, epoch_number, trainer.global_step)
-                best_before = min((row[4] for row in quality), default=float("inf"))
                 quality.append((point.epoch, point.step, point.frechet_distance, point.classes_present,
                                 point.selection_distance))
                 run_folder.write_quality(run_dir, quality)
                 quality_note = f" | classifier-FD {point.frechet_distance:.1f}, {point.classes_present}/10 classes >= 2%"
-                if keep_best and not point.selection_distance >= best_before:
+                if keep_best and not point.selection_distance >= best_selection:
                     save_checkpoint(run_dir / BEST_CHECKPOINT_NAME, checkpoint)
+                    best_epoch, best_selection = epoch_number, point.selection_distance
                     quality_note += f" | best so far -> {BEST_CHECKPOINT_NAME}"
-            plot_losses(history, run_dir / "losses.png", quality, best_marked=keep_best)
+            plot_losses(history, run_dir / "losses.png", quality, best_epoch=best_epoch if keep_best else None)
             steps = len(losses.discriminator)
             print(
                 f"epoch {epoch_number}/{config.epochs}: {steps} steps in {seconds:.2f} s "
