@@ -60,10 +60,10 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     """
     state = load_tagged_state(path, ARCHITECTURE, "gan-train")
     latent_dim = int(state["config"]["latent_dim"])
-    for name, module in (("generator", Generator(latent_dim)), ("discriminator", Discriminator()),
-                         ("generator_training", Generator(latent_dim))):
-        if name == "generator_training" and name not in state:
-            continue  # only runs with EMA keep the trained weights apart from the averaged ones
+    modules = {"generator": Generator(latent_dim), "discriminator": Discriminator()}
+    if "generator_training" in state:  # runs with EMA keep the trained weights apart from the averaged ones
+        modules["generator_training"] = Generator(latent_dim)
+    for name, module in modules.items():
         try:
             module.load_state_dict(state[name])
         except (KeyError, RuntimeError) as error:

@@ -18,14 +18,13 @@ the two distances differ by a few units; the rule matters, not the size.)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from ganedge.runtime.classifier import load_classifier
 from ganedge.runtime.errors import GanRuntimeError
-from ganedge.runtime.fashion_mnist import read_split
+from ganedge.runtime.fashion_mnist import Split, read_split
 from ganedge.runtime.metrics import frechet_distance_between
 from ganedge.runtime.evaluate import PRESENT_SHARE
 from ganedge.runtime.semantics import class_shares
@@ -51,18 +50,18 @@ class QualityProbe:
 
     Examples
     --------
-    >>> probe = QualityProbe(Path("/usr/share/datasets/fashion-mnist"), latent_dim=100)   # doctest: +SKIP
+    >>> probe = QualityProbe(load_split("train"), latent_dim=100)                       # doctest: +SKIP
     >>> probe.measure(generator, epoch=5, step=4690).frechet_distance                  # doctest: +SKIP
     212.4
     """
 
-    def __init__(self, data_dir: Path, latent_dim: int) -> None:
+    def __init__(self, train: Split, latent_dim: int) -> None:
+        """``train`` is the split the run trains on (already in memory); the test split is read beside it."""
         try:
             self.classifier = load_classifier(device="cpu")
-            _, self.test_features = self.classifier.classify_pixels(read_split(data_dir, "test").images)
-            train_images = read_split(data_dir, "train").images
-            chosen = np.random.default_rng(PROBE_SEED).choice(len(train_images), SELECTION_SIZE, replace=False)
-            _, self.selection_features = self.classifier.classify_pixels(train_images[np.sort(chosen)])
+            _, self.test_features = self.classifier.classify_pixels(read_split(train.source, "test").images)
+            chosen = np.random.default_rng(PROBE_SEED).choice(len(train.images), SELECTION_SIZE, replace=False)
+            _, self.selection_features = self.classifier.classify_pixels(train.images[np.sort(chosen)])
         except GanRuntimeError as error:
             raise TrainError(f"--eval-every needs the measuring classifier: {error}") from None
         self.latents = torch.randn(PROBE_SIZE, latent_dim, generator=torch.Generator().manual_seed(PROBE_SEED))

@@ -103,7 +103,7 @@ def train_run(
     history: list[tuple[int, int, float, float]] = []
     quality: list[run_folder.QualityRow] = []
     progress_rows: list[np.ndarray] = []
-    probe = QualityProbe(split.source, config.latent_dim) if eval_every else None
+    probe = QualityProbe(split, config.latent_dim) if eval_every else None
     record = {
         "options": config.to_dict(),
         "eval_every": eval_every,
