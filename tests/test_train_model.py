@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ganedge.train.model import Discriminator, Generator
+from ganedge.train.model import ConvDiscriminator, Discriminator, Generator, build_discriminator
 
 # Printed in the course report (its Markdown indents by 4 spaces; PyTorch prints 2).
 REPORT_DISCRIMINATOR = """Discriminator(
@@ -42,3 +42,17 @@ def test_discriminator_returns_one_logit_per_image_for_either_layout() -> None:
     images = torch.randn(3, 1, 28, 28)
     assert discriminator(images).shape == (3, 1)
     assert torch.equal(discriminator(images), discriminator(images.reshape(3, 784)))
+
+
+def test_conv_discriminator_returns_one_logit_per_image_for_either_layout() -> None:
+    discriminator = ConvDiscriminator()
+    images = torch.randn(3, 1, 28, 28)
+    assert discriminator(images).shape == (3, 1)
+    assert torch.equal(discriminator(images), discriminator(images.reshape(3, 784)))
+
+
+def test_the_discriminator_is_chosen_by_name_and_the_report_one_is_the_default() -> None:
+    from ganedge.train.config import TrainConfig
+
+    assert isinstance(build_discriminator(TrainConfig().discriminator), Discriminator)
+    assert isinstance(build_discriminator("conv"), ConvDiscriminator)

@@ -17,7 +17,7 @@ import torch
 from ganedge.runtime.atomic import atomic_write
 
 from .errors import TrainError
-from .model import Discriminator, Generator
+from .model import Generator, build_discriminator
 
 CHECKPOINT_NAME = "checkpoint.pt"
 BEST_CHECKPOINT_NAME = "best.pt"  # --keep-best: the measured epoch with the lowest selection FD
@@ -60,7 +60,8 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     """
     state = load_tagged_state(path, ARCHITECTURE, "gan-train")
     latent_dim = int(state["config"]["latent_dim"])
-    modules = {"generator": Generator(latent_dim), "discriminator": Discriminator()}
+    modules = {"generator": Generator(latent_dim),
+               "discriminator": build_discriminator(state["config"].get("discriminator", "report"))}
     if "generator_training" in state:  # runs with EMA keep the trained weights apart from the averaged ones
         modules["generator_training"] = Generator(latent_dim)
     for name, module in modules.items():

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from .config import (
-    DEFAULT_BATCH_SIZE, DEFAULT_BETAS, DEFAULT_EMA, DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_R1_EVERY, DEFAULT_R1_GAMMA, DEFAULT_SEED,
+    DEFAULT_BATCH_SIZE, DEFAULT_BETAS, DEFAULT_DISCRIMINATOR, DISCRIMINATORS, DEFAULT_EMA, DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_R1_EVERY, DEFAULT_R1_GAMMA, DEFAULT_SEED,
     LATENT_DIM, TrainConfig,
 )
 from .errors import TrainError
@@ -40,6 +40,7 @@ def parse_betas(value: str | tuple[float, float]) -> tuple[float, float]:
 @click.option("--r1-gamma", type=float, default=DEFAULT_R1_GAMMA, show_default=True, help="R1 gradient penalty on real images (0 = off; with --lr 2e-4 --batch-size 64 --ema 0 that is the report's plain recipe).")
 @click.option("--r1-every", type=int, default=DEFAULT_R1_EVERY, show_default=True, help="Apply R1 every k steps (lazy R1, scaled by k).")
 @click.option("--ema", type=float, default=DEFAULT_EMA, show_default=True, metavar="BETA", help="Keep a moving average of the generator's weights (BETA per step) and sample, measure and export that (0 = off).")
+@click.option("--discriminator", type=click.Choice(DISCRIMINATORS), default=DEFAULT_DISCRIMINATOR, show_default=True, help="What trains the generator: report = the report's MLP (784-128-1); conv = a small CNN that sees images as images (slower per epoch, a much better generator; the generator itself is the report's either way).")
 @click.option("--max-steps", type=int, default=None, help="Stop after this many steps in total (smoke runs).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True, help="auto picks CUDA when torch sees a GPU.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None, metavar="DIR", help="Run folder  [default: runs/<time>-seed<seed>]")
@@ -52,7 +53,7 @@ def parse_betas(value: str | tuple[float, float]) -> tuple[float, float]:
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar  [default: when stderr is a terminal]")
 @click.pass_context
 def main(ctx: click.Context, epochs: int, batch_size: int, lr: float, betas: tuple[float, float], latent_dim: int,
-         seed: int, r1_gamma: float, r1_every: int, ema: float, max_steps: int | None, device: str, out_dir: Path | None, resume_dir: Path | None,
+         seed: int, r1_gamma: float, r1_every: int, ema: float, discriminator: str, max_steps: int | None, device: str, out_dir: Path | None, resume_dir: Path | None,
          overwrite: bool, data_dir: Path | None, download: bool, eval_every: int, keep_best: bool, progress: bool | None) -> None:
     """Train the course report's GAN on the real FashionMNIST.
 
@@ -76,12 +77,12 @@ def main(ctx: click.Context, epochs: int, batch_size: int, lr: float, betas: tup
       gan-train --eval-every 1 --keep-best             # also keep the best epoch as best.pt
     """
     if resume_dir is not None:
-        for name in ("batch_size", "lr", "betas", "latent_dim", "seed", "r1_gamma", "r1_every", "ema", "out_dir", "overwrite"):
+        for name in ("batch_size", "lr", "betas", "latent_dim", "seed", "r1_gamma", "r1_every", "ema", "discriminator", "out_dir", "overwrite"):
             if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE:
                 raise click.UsageError(f"--{name.replace('_', '-')} cannot be changed on --resume (the run keeps its own settings)")
         if ctx.get_parameter_source("epochs") != click.core.ParameterSource.COMMANDLINE:
             epochs = 0  # 0: keep the run's own epoch count
-    config = TrainConfig(epochs, batch_size, lr, betas, latent_dim, seed, max_steps, r1_gamma, r1_every, ema)
+    config = TrainConfig(epochs, batch_size, lr, betas, latent_dim, seed, max_steps, r1_gamma, r1_every, ema, discriminator)
     try:
         from .runner import train_run
     except ImportError as error:

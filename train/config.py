@@ -56,6 +56,9 @@ DEFAULT_R1_EVERY = 4  # lazy regularisation: apply every k steps, scaled by k (S
 # Exponential moving average of the generator's weights, the weights a run samples, measures and
 # exports; 0 switches it off. 0.999 averages over about 1,000 steps (half an epoch at batch 32).
 DEFAULT_EMA = 0.999
+# What trains the generator: the report's MLP discriminator, or a small CNN (train/model.py).
+DISCRIMINATORS = ("report", "conv")
+DEFAULT_DISCRIMINATOR = "report"
 SAMPLE_COUNT = 8  # the report's figure: 8 images from 8 fixed latents
 TRAIN_SET_SIZE = 60_000
 
@@ -74,6 +77,7 @@ class TrainConfig:
     r1_gamma: float = DEFAULT_R1_GAMMA
     r1_every: int = DEFAULT_R1_EVERY
     ema: float = DEFAULT_EMA
+    discriminator: str = DEFAULT_DISCRIMINATOR
 
     def validate(self, dataset_size: int = TRAIN_SET_SIZE) -> None:
         """Raise ``TrainError`` for nonsense values, naming the option to fix."""
@@ -95,6 +99,8 @@ class TrainConfig:
             raise TrainError(f"--r1-every must be positive, got {self.r1_every}")
         if not 0.0 <= self.ema < 1.0:
             raise TrainError(f"--ema must be in [0, 1) (0 = off), got {self.ema}")
+        if self.discriminator not in DISCRIMINATORS:
+            raise TrainError(f"--discriminator must be report or conv, got {self.discriminator!r}")
         if self.seed < 0:
             raise TrainError(f"--seed must be non-negative, got {self.seed}")
 

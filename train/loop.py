@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from .config import TrainConfig
-from .model import IMAGE_PIXELS, Discriminator, Generator
+from .model import IMAGE_PIXELS, Generator, build_discriminator
 from .checkpoint import ARCHITECTURE
 
 
@@ -59,7 +59,7 @@ class GanTrainer:
         self.device = device
         torch.manual_seed(config.seed)
         self.generator = Generator(config.latent_dim).to(device)
-        self.discriminator = Discriminator().to(device)
+        self.discriminator = build_discriminator(config.discriminator).to(device)
         adam = dict(lr=config.lr, betas=config.betas, fused=True)
         self.optimizer_g = torch.optim.Adam(self.generator.parameters(), **adam)
         self.optimizer_d = torch.optim.Adam(self.discriminator.parameters(), **adam)
