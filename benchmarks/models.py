@@ -63,7 +63,7 @@ def matching_export(path: Path, checkpoint_sha256: str, precision: str) -> bool:
         return False
     import onnxruntime as ort
 
-    from ganedge.runtime import metadata as keys
+    from ganedge.runtime.base import contract as keys
 
     try:
         props = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).get_modelmeta().custom_metadata_map

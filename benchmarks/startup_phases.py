@@ -49,10 +49,10 @@ def runtime_phases(model: str, out: str) -> dict[str, dict[str, float]]:
     import PIL.Image  # noqa: F401
 
     mark("import PIL")
-    import ganedge.runtime.cli  # noqa: F401  (click and the runtime's own modules)
+    import ganedge.runtime.commands.run  # noqa: F401  (click and the command's module)
     from ganedge.runtime import GeneratorModel
 
-    mark("import ganedge.runtime.cli (click, runtime)")
+    mark("import gan-run's command and the runtime (click, runtime)")
     generator = GeneratorModel(model, device="cpu")
     mark("open the session (GeneratorModel)")
     images = generator.generate(generator.sample_latents(8, 0))

@@ -7,7 +7,6 @@ accuracy), atomic write.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,27 +14,19 @@ import numpy as np
 import onnx
 import torch
 
-from ganedge.runtime import metadata as keys
-from ganedge.runtime.fashion_mnist import CLASS_NAMES
-from ganedge.runtime.version import ganedge_version
+from ganedge.runtime.base.contract import CLASSIFIER_INPUT_NAME, CLASSIFIER_OUTPUT_NAMES, classifier_props
+from ganedge.runtime.base.dataset import CLASS_NAMES
+from ganedge.runtime.base.files import check_writable
+from ganedge.runtime.base.version import ganedge_version
 from ganedge.train.checkpoint import file_sha256, load_tagged_state
-from ganedge.train.errors import TrainError
 from ganedge.train.classifier import ARCHITECTURE, FEATURE_DIM, FashionClassifier
 
 from .convert import default_domain_opset, module_to_onnx
 from .defaults import DEFAULT_ONNX_OPSET, VALIDATION_BATCH_SIZES, VALIDATION_SEED
-from .errors import ExportError, ValidationError
-from .exporter import ExportResult, check_writable, write_atomic, write_metadata
+from .errors import ValidationError
+from .exporter import ExportResult, write_metadata, write_model
 
 CLASSIFIER_ATOL = 1e-4  # convolutions sum 288-3136 products; float32 reordering stays far below this
-
-
-def load_classifier_checkpoint(path: Path) -> dict:
-    """Load ``classifier.pt`` (plain dict, ``weights_only``) and check its architecture."""
-    try:
-        return load_tagged_state(path, ARCHITECTURE, "gan-train-classifier")
-    except TrainError as error:
-        raise ExportError(str(error)) from None
 
 
 def validate_classifier(model: onnx.ModelProto, classifier: FashionClassifier) -> dict[str, dict[str, float]]:
@@ -50,12 +41,12 @@ def validate_classifier(model: onnx.ModelProto, classifier: FashionClassifier) -
         images = np.tanh(rng.standard_normal((batch, 1, 28, 28))).astype(np.float32)
         with torch.inference_mode():
             expected = [t.numpy() for t in classifier.eval()(torch.from_numpy(images))]
-        produced = session.run(list(keys.CLASSIFIER_OUTPUT_NAMES), {keys.CLASSIFIER_INPUT_NAME: images})
-        diffs = {f"{name}_max_abs_diff": float(np.max(np.abs(p - e))) for name, p, e in zip(keys.CLASSIFIER_OUTPUT_NAMES, produced, expected)}
+        produced = session.run(list(CLASSIFIER_OUTPUT_NAMES), {CLASSIFIER_INPUT_NAME: images})
+        diffs = {f"{name}_max_abs_diff": float(np.max(np.abs(p - e))) for name, p, e in zip(CLASSIFIER_OUTPUT_NAMES, produced, expected)}
         figures[f"batch_{batch}"] = diffs
         failures += [f"batch {batch}: {k} {v:.3g} > {CLASSIFIER_ATOL:g}" for k, v in diffs.items() if not v <= CLASSIFIER_ATOL]
     if failures:
-        raise ValidationError("classifier export does not reproduce PyTorch: " + "; ".join(failures), figures)
+        raise ValidationError("classifier export does not reproduce PyTorch: " + "; ".join(failures) + "; no file was written", figures)
     return figures
 
 
@@ -67,29 +58,20 @@ def export_classifier(checkpoint: Path, out: Path | None = None, opset: int = DE
     >>> export_classifier(Path("runs/classifier/classifier.pt")).path     # doctest: +SKIP
     PosixPath('runs/classifier/classifier.onnx')
     """
-    state = load_classifier_checkpoint(checkpoint)
+    state = load_tagged_state(checkpoint, ARCHITECTURE, "gan-train-classifier")
     classifier = FashionClassifier()
     classifier.load_state_dict(state["model"])
     out = out if out is not None else checkpoint.with_name("classifier.onnx")
-    check_writable(out)
-    model = module_to_onnx(classifier, torch.zeros(2, 1, 28, 28), keys.CLASSIFIER_INPUT_NAME, list(keys.CLASSIFIER_OUTPUT_NAMES), opset)
+    check_writable(out, "--out")
+    model = module_to_onnx(classifier, torch.zeros(2, 1, 28, 28), CLASSIFIER_INPUT_NAME, list(CLASSIFIER_OUTPUT_NAMES), opset)
     figures = validate_classifier(model, classifier)
-    write_metadata(model, {
-        keys.FORMAT_KEY: keys.FORMAT_CLASSIFIER,
-        keys.KIND_KEY: "classifier",
-        keys.IMAGE_SHAPE_KEY: json.dumps([1, 28, 28]),
-        keys.VALUE_RANGE_KEY: json.dumps([-1.0, 1.0]),
-        keys.CLASS_NAMES_KEY: json.dumps(list(CLASS_NAMES)),
-        keys.FEATURE_DIM_KEY: str(FEATURE_DIM),
-        keys.TEST_ACCURACY_KEY: f"{float(state['test_accuracy']):.4f}",
-        keys.OPSET_KEY: str(default_domain_opset(model)),
-        keys.VERSION_KEY: ganedge_version(),
-        keys.ARCHITECTURE_KEY: ARCHITECTURE,
-        keys.TRAINING_KEY: json.dumps({k: state[k] for k in ("epochs", "seed", "data_md5")}, sort_keys=True),
-        keys.CHECKPOINT_SHA256_KEY: file_sha256(checkpoint),
-        keys.EXPORTED_AT_KEY: datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        keys.VALIDATION_KEY: json.dumps({"reference": "PyTorch", "onnxruntime": "CPU", **figures}, sort_keys=True),
-    })
+    write_metadata(model, classifier_props(
+        class_names=CLASS_NAMES, feature_dim=FEATURE_DIM, test_accuracy=float(state["test_accuracy"]),
+        opset=default_domain_opset(model), architecture=ARCHITECTURE, version=ganedge_version(),
+        training={k: state[k] for k in ("epochs", "seed", "data_md5")}, checkpoint_sha256=file_sha256(checkpoint),
+        exported_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        validation={"reference": "PyTorch", "onnxruntime": "CPU", **figures},
+    ))
     onnx.checker.check_model(model, full_check=True)
-    size = write_atomic(model, out)
+    size = write_model(model, out)
     return ExportResult(out, default_domain_opset(model), "fp32", figures, size)

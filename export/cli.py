@@ -5,16 +5,17 @@ torch and onnx are imported only when exporting starts, so ``--help`` answers at
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+from typing import Sequence
 
 import click
 
+from ganedge.runtime.commands.shared import CONTEXT_SETTINGS, run_command
+
 from .defaults import ATOL_FOR_VALIDATION, DEFAULT_ONNX_OPSET, DEFAULT_PRECISION, MAX_ONNX_OPSET, MIN_ONNX_OPSET, PRECISIONS
-from .errors import ExportError, ValidationError
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.command(context_settings=CONTEXT_SETTINGS)
 @click.option("--checkpoint", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="PATH", help="checkpoint.pt to export  [default: runs/latest/checkpoint.pt]")
 @click.option("--run", "run_dir", type=click.Path(path_type=Path, file_okay=False), default=None, metavar="DIR", help="Run folder whose checkpoint.pt to export.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE.onnx", help="Output file  [default: generator.onnx (or generator-fp16/-int8.onnx) beside the checkpoint]")
@@ -22,7 +23,7 @@ from .errors import ExportError, ValidationError
 @click.option("--precision", type=click.Choice(PRECISIONS), default=DEFAULT_PRECISION, show_default=True, help="fp16/int8 keep float32 inputs and outputs; judged by PSNR against fp32 PyTorch.")
 @click.option("--classifier", "classifier_checkpoint", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="PATH", help="Export this measuring classifier (classifier.pt from gan-train-classifier) instead of a generator.")
 @click.option("--atol", type=float, default=ATOL_FOR_VALIDATION, show_default=True, help="fp32 tolerance: max |onnxruntime - PyTorch| allowed.")
-def main(checkpoint: Path | None, run_dir: Path | None, out: Path | None, opset: int, precision: str,
+def gan_export(checkpoint: Path | None, run_dir: Path | None, out: Path | None, opset: int, precision: str,
          classifier_checkpoint: Path | None, atol: float) -> None:
     """Export a trained Generator to ONNX, validated against PyTorch and self-describing.
 
@@ -47,25 +48,29 @@ def main(checkpoint: Path | None, run_dir: Path | None, out: Path | None, opset:
         raise click.UsageError(f"gan-export needs the training extra ({error.name} is missing): pip install 'ganedge[train]'")
     if classifier_checkpoint is not None and (checkpoint or run_dir or precision != DEFAULT_PRECISION):
         raise click.UsageError("--classifier exports the classifier alone: drop --checkpoint, --run and --precision")
-    try:
-        if classifier_checkpoint is not None:
-            from .classifier import export_classifier
+    if classifier_checkpoint is not None:
+        from .classifier import export_classifier
 
-            click.echo(f"exporting the classifier of {classifier_checkpoint} (opset {opset})")
-            result = export_classifier(classifier_checkpoint, out, opset)
-            click.echo("validated against PyTorch (onnxruntime CPU): " + ", ".join(
-                f"{name.replace('_', ' ')}: logits {v['logits_max_abs_diff']:.1e}, features {v['features_max_abs_diff']:.1e}"
-                for name, v in result.figures.items()))
-            click.echo(f"wrote {result.path} ({result.size_bytes / 1024:.0f} KiB, opset {result.opset})")
-            return
-        source = resolve_checkpoint(checkpoint, run_dir)
-        click.echo(f"exporting the generator of {source} (opset {opset}, {precision})")
-        result = export_generator(source, out, opset, precision, atol)
-    except ValidationError as error:
-        click.echo(f"Error: {error}\n{format_figures(error.figures)}\nno file was written", err=True)
-        sys.exit(1)
-    except ExportError as error:
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(2)
+        click.echo(f"exporting the classifier of {classifier_checkpoint} (opset {opset})")
+        result = export_classifier(classifier_checkpoint, out, opset)
+        click.echo("validated against PyTorch (onnxruntime CPU): " + ", ".join(
+            f"{name.replace('_', ' ')}: logits {v['logits_max_abs_diff']:.1e}, features {v['features_max_abs_diff']:.1e}"
+            for name, v in result.figures.items()))
+        click.echo(f"wrote {result.path} ({result.size_bytes / 1024:.0f} KiB, opset {result.opset})")
+        return
+    source = resolve_checkpoint(checkpoint, run_dir)
+    click.echo(f"exporting the generator of {source} (opset {opset}, {precision})")
+    result = export_generator(source, out, opset, precision, atol)
     click.echo(f"validated against PyTorch (onnxruntime CPU):\n{format_figures(result.figures)}")
     click.echo(f"wrote {result.path} ({result.size_bytes / 1024:.0f} KiB, opset {result.opset}, {result.precision})")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``gan-export``: user errors are one line and exit 2; a failed validation exits 1, no file written.
+
+    Examples
+    --------
+    >>> main(["--opset", "11"])
+    2
+    """
+    return run_command(gan_export, "gan-export", argv)

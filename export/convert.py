@@ -25,7 +25,7 @@ import tempfile
 import onnx
 import torch
 
-from ganedge.runtime.metadata import INPUT_NAME, OUTPUT_NAME
+from ganedge.runtime.base.contract import INPUT_NAME, OUTPUT_NAME
 
 from .defaults import MAX_ONNX_OPSET, MIN_ONNX_OPSET
 from .errors import ExportError
@@ -80,7 +80,8 @@ def module_to_onnx(
             )
         model = onnx.load(tmp_name)
     except Exception as error:
-        raise ExportError(f"torch.onnx.export failed at opset {opset}: {error}\n{quiet.getvalue()[-2000:]}") from None
+        said = [line.strip() for line in f"{error}".splitlines() if line.strip()]
+        raise ExportError(f"torch.onnx.export failed at opset {opset}: {said[0][:300] if said else type(error).__name__}") from None
     finally:
         exporter_logger.setLevel(previous_level)
         os.unlink(tmp_name)

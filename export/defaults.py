@@ -16,4 +16,3 @@ ATOL_FOR_VALIDATION = 1e-5  # fp32: max |onnxruntime - PyTorch| on [-1, 1] image
 # Reduced precisions are judged by PSNR against the fp32 PyTorch output.
 MIN_PSNR_DB = {"fp16": 50.0, "int8": 35.0}
 
-ARCHITECTURE_NAME = "report-mlp-generator/1"  # fc1 100x128, LeakyReLU 0.2, fc2 128x784, tanh

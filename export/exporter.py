@@ -8,26 +8,23 @@ so a failed export leaves no file behind.
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import onnx
 
-from ganedge.runtime import metadata as keys
-from ganedge.runtime.atomic import atomic_write
-from ganedge.runtime.version import ganedge_version
-from ganedge.train.checkpoint import CHECKPOINT_NAME, file_sha256, load_checkpoint
-from ganedge.train.errors import TrainError
-from ganedge.train.model import IMAGE_SHAPE, Generator
+from ganedge.runtime.base.contract import generator_props
+from ganedge.runtime.base.files import check_writable, write_bytes
+from ganedge.runtime.base.sefa import encode_sefa, factorize_first_layer
+from ganedge.runtime.base.version import ganedge_version
+from ganedge.train.checkpoint import CHECKPOINT_NAME, file_sha256, read_checkpoint
+from ganedge.train.model import GENERATOR_ARCHITECTURE, IMAGE_SHAPE
 
 from .convert import default_domain_opset, generator_to_onnx
-from .defaults import ARCHITECTURE_NAME, ATOL_FOR_VALIDATION, DEFAULT_ONNX_OPSET, DEFAULT_PRECISION, PRECISIONS
+from .defaults import ATOL_FOR_VALIDATION, DEFAULT_ONNX_OPSET, DEFAULT_PRECISION, PRECISIONS
 from .errors import ExportError
 from .precision import convert_precision
-from .sefa import sefa_metadata
 from .validate import validate_against_torch
 
 LATEST_RUN = Path("runs") / "latest"
@@ -81,41 +78,27 @@ def export_generator(
         raise ExportError(f"unknown precision {precision!r}; use one of {', '.join(PRECISIONS)}")
     if not atol > 0:
         raise ExportError(f"--atol must be positive, got {atol}")
-    try:
-        state = load_checkpoint(checkpoint)
-    except TrainError as error:
-        raise ExportError(str(error)) from None
-    config = state["config"]
-    generator = Generator(int(config["latent_dim"]))
-    generator.load_state_dict(state["generator"])
+    loaded = read_checkpoint(checkpoint)
+    generator, state = loaded.generator, loaded.state
     out = out if out is not None else default_output(checkpoint, precision)
-    check_writable(out)
+    check_writable(out, "--out")
 
     model = convert_precision(generator_to_onnx(generator, generator.latent_dim, opset), precision)
     figures = validate_against_torch(model, generator, precision, atol=atol)
     training = {
-        "epochs": int(state["epoch"]), "steps": int(state["global_step"]), "seed": int(config["seed"]),
-        "options": config, "dataset_md5": state.get("data_md5", {}),
+        "epochs": int(state["epoch"]), "steps": int(state["global_step"]), "seed": loaded.config.seed,
+        "options": loaded.config.to_dict(), "dataset_md5": state.get("data_md5", {}),
     }
-    write_metadata(model, {
-        keys.FORMAT_KEY: keys.FORMAT_GENERATOR,
-        keys.KIND_KEY: "generator",
-        keys.LATENT_DIM_KEY: str(generator.latent_dim),
-        keys.IMAGE_SHAPE_KEY: json.dumps(list(IMAGE_SHAPE)),
-        keys.VALUE_RANGE_KEY: json.dumps([-1.0, 1.0]),
-        keys.PIXEL_MAPPING_KEY: keys.PIXEL_MAPPING,
-        keys.PRECISION_KEY: precision,
-        keys.OPSET_KEY: str(default_domain_opset(model)),
-        keys.VERSION_KEY: ganedge_version(),
-        keys.ARCHITECTURE_KEY: ARCHITECTURE_NAME,
-        keys.TRAINING_KEY: json.dumps(training, sort_keys=True),
-        keys.CHECKPOINT_SHA256_KEY: file_sha256(checkpoint),
-        keys.EXPORTED_AT_KEY: datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        keys.VALIDATION_KEY: json.dumps({"reference": "fp32 PyTorch", "onnxruntime": "CPU", **figures}, sort_keys=True),
-        keys.SEFA_KEY: sefa_metadata(generator.fc1.weight.detach().numpy()),
-    })
+    write_metadata(model, generator_props(
+        latent_dim=generator.latent_dim, image_shape=IMAGE_SHAPE, precision=precision,
+        opset=default_domain_opset(model), architecture=GENERATOR_ARCHITECTURE, version=ganedge_version(),
+        training=training, checkpoint_sha256=file_sha256(checkpoint),
+        exported_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        validation={"reference": "fp32 PyTorch", "onnxruntime": "CPU", **figures},
+        sefa=encode_sefa(factorize_first_layer(generator.fc1.weight.detach().numpy())),
+    ))
     onnx.checker.check_model(model, full_check=True)
-    size = write_atomic(model, out)
+    size = write_model(model, out)
     return ExportResult(out, default_domain_opset(model), precision, figures, size)
 
 
@@ -127,20 +110,8 @@ def write_metadata(model: onnx.ModelProto, values: dict[str, str]) -> None:
         entry.key, entry.value = key, value
 
 
-def check_writable(out: Path) -> None:
-    folder = out.parent if str(out.parent) else Path(".")
-    if out.is_dir():
-        raise ExportError(f"--out {out} is a folder; give a file name like {out / 'generator.onnx'}")
-    if not folder.is_dir():
-        raise ExportError(f"cannot write {out}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise ExportError(f"cannot write {out}: folder {folder} is not writable")
-
-
-def write_atomic(model: onnx.ModelProto, out: Path) -> int:
+def write_model(model: onnx.ModelProto, out: Path) -> int:
+    """Serialize ``model`` to ``out`` atomically; returns its size in bytes."""
     payload = model.SerializeToString()
-    try:
-        atomic_write(out, lambda tmp_name: Path(tmp_name).write_bytes(payload))
-    except OSError as error:
-        raise ExportError(f"cannot write {out}: {error.strerror or error}") from None
+    write_bytes(out, payload, "--out")
     return len(payload)

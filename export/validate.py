@@ -14,7 +14,7 @@ import numpy as np
 import onnx
 import torch
 
-from ganedge.runtime.metadata import INPUT_NAME, OUTPUT_NAME
+from ganedge.runtime.base.contract import INPUT_NAME, OUTPUT_NAME
 
 from .defaults import ATOL_FOR_VALIDATION, MIN_PSNR_DB, VALIDATION_BATCH_SIZES, VALIDATION_SEED
 from .errors import ValidationError
@@ -78,7 +78,8 @@ def validate_against_torch(
         elif precision != "fp32" and not quality >= MIN_PSNR_DB[precision]:
             failures.append(f"batch {batch}: PSNR {quality:.1f} dB < {MIN_PSNR_DB[precision]:g} dB")
     if failures:
-        raise ValidationError(f"{precision} export does not reproduce PyTorch: " + "; ".join(failures), figures)
+        raise ValidationError(f"{precision} export does not reproduce PyTorch: " + "; ".join(failures)
+                              + "; no file was written", figures)
     return figures
 
 

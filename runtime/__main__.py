@@ -1,5 +1,5 @@
 """``python -m ganedge.runtime``: the same as ``gan-run``."""
 
-from .cli import main
+from .commands.run import main
 
 raise SystemExit(main())

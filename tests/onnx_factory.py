@@ -11,7 +11,6 @@ projection with the classifier's input, outputs and metadata).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Mapping
 
@@ -19,7 +18,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from ganedge.runtime import metadata as keys
+from ganedge.runtime.base import contract as keys
 
 OPSET = 17
 
@@ -27,19 +26,9 @@ OPSET = 17
 def generator_metadata(
     latent_dim: int = 100, image_shape: tuple[int, int, int] = (1, 28, 28), **extra: str
 ) -> dict[str, str]:
-    """The metadata_props a ganedge export carries, for a generator of this size."""
-    return {
-        keys.FORMAT_KEY: keys.FORMAT_GENERATOR,
-        keys.KIND_KEY: "generator",
-        keys.LATENT_DIM_KEY: str(latent_dim),
-        keys.IMAGE_SHAPE_KEY: json.dumps(list(image_shape)),
-        keys.VALUE_RANGE_KEY: json.dumps([-1.0, 1.0]),
-        keys.PIXEL_MAPPING_KEY: keys.PIXEL_MAPPING,
-        keys.PRECISION_KEY: "fp32",
-        keys.OPSET_KEY: str(OPSET),
-        keys.ARCHITECTURE_KEY: "test-factory-mlp-generator/1",
-        **extra,
-    }
+    """The metadata_props a ganedge export carries, for a generator of this size (the contract's own writer)."""
+    return {**keys.generator_props(latent_dim=latent_dim, image_shape=image_shape, precision="fp32", opset=OPSET,
+                                   architecture="test-factory-mlp-generator/1", version="test"), **extra}
 
 
 def build_generator(
@@ -121,11 +110,11 @@ def with_sefa(model: onnx.ModelProto) -> onnx.ModelProto:
     The factory's ``W1`` is ``[latent, hidden]`` (``z @ W1``); the exporter takes
     torch's ``[hidden, latent]`` weight, so it gets ``W1.T``.
     """
-    from ganedge.export.sefa import sefa_metadata
+    from ganedge.runtime.base.sefa import encode_sefa, factorize_first_layer
 
     weights = {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
     props = {entry.key: entry.value for entry in model.metadata_props}
-    props[keys.SEFA_KEY] = sefa_metadata(weights["W1"].T)
+    props[keys.SEFA_KEY] = encode_sefa(factorize_first_layer(weights["W1"].T))
     del model.metadata_props[:]
     helper.set_model_props(model, props)
     return model
@@ -143,21 +132,12 @@ def first_layer_weight(path: Path) -> np.ndarray:
 
 
 def classifier_metadata(num_classes: int = 10, feature_dim: int = 128, **extra: str) -> dict[str, str]:
-    """The metadata_props ``gan-export --classifier`` writes."""
-    from ganedge.runtime.fashion_mnist import CLASS_NAMES
+    """The metadata_props ``gan-export --classifier`` writes (the contract's own writer)."""
+    from ganedge.runtime.base.dataset import CLASS_NAMES
 
     names = list(CLASS_NAMES) if num_classes == len(CLASS_NAMES) else [f"class {i}" for i in range(num_classes)]
-    return {
-        keys.FORMAT_KEY: keys.FORMAT_CLASSIFIER,
-        keys.KIND_KEY: "classifier",
-        keys.IMAGE_SHAPE_KEY: json.dumps([1, 28, 28]),
-        keys.VALUE_RANGE_KEY: json.dumps([-1.0, 1.0]),
-        keys.CLASS_NAMES_KEY: json.dumps(names),
-        keys.FEATURE_DIM_KEY: str(feature_dim),
-        keys.TEST_ACCURACY_KEY: "0.5000",
-        keys.ARCHITECTURE_KEY: "test-factory-classifier/1",
-        **extra,
-    }
+    return {**keys.classifier_props(class_names=names, feature_dim=feature_dim, test_accuracy=0.5, opset=OPSET,
+                                    architecture="test-factory-classifier/1", version="test"), **extra}
 
 
 def build_classifier(

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from ganedge.runtime import GeneratorModel
-from ganedge.runtime.classifier import load_classifier
-from ganedge.runtime.fashion_mnist import read_split
+from ganedge.runtime.measure.classifier import load_classifier
+from ganedge.runtime.base.dataset import read_split
 
 ACCURACY_TARGET = 0.92
 

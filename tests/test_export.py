@@ -10,13 +10,13 @@ import onnx
 import onnxruntime as ort
 import pytest
 import torch
-from click.testing import CliRunner
 
+from cli_checks import Outcome, assert_refused, invoke
 from ganedge.export.cli import main
 from ganedge.export.errors import ValidationError
 from ganedge.export.exporter import export_generator
 from ganedge.export.validate import validate_against_torch
-from ganedge.runtime import metadata as keys
+from ganedge.runtime.base import contract as keys
 from ganedge.train.checkpoint import load_checkpoint
 from ganedge.train.model import Generator
 
@@ -119,8 +119,8 @@ def test_a_tampered_file_fails_validation(exported: dict[str, Path], torch_gener
 
 def test_failed_validation_leaves_no_file_and_exits_1(smoke_run: Path, tmp_path: Path) -> None:
     out = tmp_path / "g.onnx"
-    result = CliRunner().invoke(main, ["--checkpoint", str(smoke_run / "checkpoint.pt"), "--out", str(out), "--atol", "1e-12"])
-    assert result.exit_code == 1, result.output
+    result = invoke(main, "--checkpoint", str(smoke_run / "checkpoint.pt"), "--out", str(out), "--atol", "1e-12")
+    assert result.code == 1, result.output
     assert "max abs diff" in result.output and "no file was written" in result.output
     assert list(tmp_path.iterdir()) == []
 
@@ -129,49 +129,46 @@ def test_default_exports_runs_latest_to_generator_onnx(smoke_run: Path, tmp_path
     monkeypatch.chdir(tmp_path)
     Path("runs").mkdir()
     Path("runs/latest").symlink_to(smoke_run.resolve())
-    result = CliRunner().invoke(main, ["--opset", "17"])
-    assert result.exit_code == 0, result.output
+    result = invoke(main, "--opset", "17")
+    assert result.code == 0, result.output
     assert (smoke_run / "generator.onnx").is_file()
     assert "wrote runs/latest/generator.onnx" in result.output
 
 
-def _assert_usage_error(result, pattern: str) -> None:
-    assert result.exit_code == 2, result.output
-    assert pattern in result.output and "Traceback" not in result.output
 
 
 def test_missing_checkpoint_is_a_usage_error(tmp_path: Path) -> None:
-    _assert_usage_error(CliRunner().invoke(main, ["--checkpoint", str(tmp_path / "nope.pt")]), "no checkpoint at")
+    assert_refused(invoke(main, "--checkpoint", str(tmp_path / "nope.pt")), "no checkpoint at")
 
 
 def test_corrupt_checkpoint_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
-    _assert_usage_error(CliRunner().invoke(main, ["--checkpoint", str(tmp_path / "bad.pt")]), "not a readable ganedge checkpoint")
+    assert_refused(invoke(main, "--checkpoint", str(tmp_path / "bad.pt")), "not a readable ganedge checkpoint")
 
 
 def test_checkpoint_of_another_latent_size_is_refused(smoke_run: Path, tmp_path: Path) -> None:
     state = torch.load(smoke_run / "checkpoint.pt", weights_only=True)
     state["config"]["latent_dim"] = 64
     torch.save(state, tmp_path / "other.pt")
-    _assert_usage_error(CliRunner().invoke(main, ["--checkpoint", str(tmp_path / "other.pt")]), "do not fit the report's architecture")
+    assert_refused(invoke(main, "--checkpoint", str(tmp_path / "other.pt")), "do not fit the report's architecture")
 
 
 def test_no_runs_latest_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    _assert_usage_error(CliRunner().invoke(main, []), "no runs/latest")
+    assert_refused(invoke(main), "no runs/latest")
 
 
 def test_unsupported_opset_is_refused_up_front_with_the_range(smoke_run: Path) -> None:
-    _assert_usage_error(CliRunner().invoke(main, ["--checkpoint", str(smoke_run / "checkpoint.pt"), "--opset", "11"]), "15<=x<=23")
+    assert_refused(invoke(main, "--checkpoint", str(smoke_run / "checkpoint.pt"), "--opset", "11"), "15<=x<=23")
 
 
 def test_unsupported_precision_is_refused(smoke_run: Path) -> None:
-    _assert_usage_error(CliRunner().invoke(main, ["--checkpoint", str(smoke_run / "checkpoint.pt"), "--precision", "int4"]), "int4")
+    assert_refused(invoke(main, "--checkpoint", str(smoke_run / "checkpoint.pt"), "--precision", "int4"), "int4")
 
 
 def test_unwritable_out_is_refused_without_partial_file(smoke_run: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["--checkpoint", str(smoke_run / "checkpoint.pt"), "--out", str(tmp_path / "missing" / "g.onnx")])
-    _assert_usage_error(result, "does not exist")
+    result = invoke(main, "--checkpoint", str(smoke_run / "checkpoint.pt"), "--out", str(tmp_path / "missing" / "g.onnx"))
+    assert_refused(result, "does not exist")
     assert not (tmp_path / "missing").exists()
 
 
@@ -179,7 +176,7 @@ def test_missing_torch_names_the_extra(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    code = "import sys; sys.modules['torch'] = None; from ganedge.export.cli import main; main()"
+    code = "import sys; sys.modules['torch'] = None; from ganedge.export.cli import main; raise SystemExit(main())"
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 2
     assert "pip install 'ganedge[train]'" in result.stderr and "Traceback" not in result.stderr

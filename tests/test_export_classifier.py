@@ -10,12 +10,12 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 import torch
-from click.testing import CliRunner
 
+from cli_checks import Outcome, assert_refused, invoke
 from ganedge.export.classifier import export_classifier
 from ganedge.export.cli import main as export_main
-from ganedge.export.sefa import sefa_directions
-from ganedge.runtime import metadata as keys
+from ganedge.runtime.base.sefa import factorize_first_layer
+from ganedge.runtime.base import contract as keys
 from ganedge.train.checkpoint import load_checkpoint
 from ganedge.train.classifier import ARCHITECTURE, FashionClassifier, train_classifier
 from ganedge.train.data import load_split
@@ -53,13 +53,14 @@ def test_classifier_exports_logits_and_features_matching_pytorch(classifier_chec
 
 
 def test_generator_checkpoint_given_as_classifier_is_refused(smoke_run: Path) -> None:
-    result = CliRunner().invoke(export_main, ["--classifier", str(smoke_run / "checkpoint.pt")])
-    assert result.exit_code == 2 and "is not a checkpoint of 'fashion-cnn/1'" in result.output
+    result = invoke(export_main, "--classifier", str(smoke_run / "checkpoint.pt"))
+    assert result.code == 2 and "is not a checkpoint of 'fashion-cnn/1'" in result.output
 
 
 def test_sefa_directions_are_unit_norm_orthogonal_and_ordered() -> None:
     weight = np.random.default_rng(0).standard_normal((128, 100))
-    values, directions = sefa_directions(weight)
+    sefa = factorize_first_layer(weight)
+    values, directions = sefa.eigenvalues, sefa.vectors
     assert np.all(np.diff(values) <= 0)
     assert np.allclose(directions @ directions.T, np.eye(100), atol=1e-8)
     top = directions[0]
@@ -74,5 +75,5 @@ def test_generator_export_stores_the_sefa_directions_of_its_first_layer(smoke_ru
     stored = json.loads(props[keys.SEFA_KEY])
     directions = np.frombuffer(base64.b64decode(stored["directions"]), dtype="<f4").reshape(100, 100)
     weight = load_checkpoint(smoke_run / "checkpoint.pt")["generator"]["fc1.weight"].numpy()
-    _, expected = sefa_directions(weight)
+    expected = factorize_first_layer(weight).vectors
     assert np.allclose(np.abs(np.sum(directions[:5] * expected[:5], axis=1)), 1.0, atol=1e-5)

@@ -10,9 +10,9 @@ from cli_checks import read_npz as _npz
 from onnx_factory import write_generator
 from PIL import Image
 
-import ganedge.runtime.cli as cli
+import ganedge.runtime.commands.shared as cli
 from ganedge.runtime import GeneratorModel
-from ganedge.runtime.cli import main
+from ganedge.runtime.commands.run import main
 
 CELL = 28 * 3 + 2  # default scale 3 plus the 2 px gap
 REPORT_EXPERIMENTS = {

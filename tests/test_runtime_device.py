@@ -67,7 +67,7 @@ def test_an_unknown_device_is_an_error(model_file: Path) -> None:
 
 def test_the_io_binding_path_gives_the_same_images_as_a_plain_run(model_file: Path) -> None:
     """The CUDA code path (IO binding), exercised here with host memory; a GPU check runs it with "cuda"."""
-    from ganedge.runtime.session import run_batch, run_bound
+    from ganedge.runtime.generator.session import run_batch, run_bound
 
     model = GeneratorModel(model_file, device="cpu")
     z = model.sample_latents(5, seed=0)

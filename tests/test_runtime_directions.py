@@ -12,8 +12,10 @@ from cli_checks import refused_in_one_line, read_npz as _npz
 from onnx_factory import first_layer_weight, write_generator, write_generator_with_sefa
 
 from ganedge.runtime import GanRuntimeError, GeneratorModel
-from ganedge.runtime.cli import main, parse_direction
-from ganedge.runtime.directions import decode_sefa, direction_label, sefa_directions, walk_direction
+from ganedge.runtime.commands.run import main
+from ganedge.runtime.commands.shared import parse_direction
+from ganedge.runtime.base.sefa import decode_sefa
+from ganedge.runtime.generator.directions import direction_label, sefa_directions, walk_direction
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +23,8 @@ def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_generator_with_sefa(tmp_path_factory.mktemp("model") / "generator.onnx")
 
 
-def _refused(capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    return refused_in_one_line(main, capsys, *args, no_png=True)
+def _refused(*args: str) -> str:
+    return refused_in_one_line(main, *args, no_png=True)
 
 
 def _encoded(eigenvalues: list[float], vectors: np.ndarray) -> str:
@@ -83,18 +85,18 @@ def test_parse_direction_accepts_negative_and_zero_values() -> None:
     ("1=5,5", "repeats a value"),
     ("1", "needs the form"),
 ])
-def test_a_bad_direction_is_refused(model_file: Path, in_tmp: Path, capsys: pytest.CaptureFixture[str],
+def test_a_bad_direction_is_refused(model_file: Path, in_tmp: Path,
                                     spec: str, reason: str) -> None:
-    assert reason in _refused(capsys, "--model", str(model_file), "--direction", spec)
+    assert reason in _refused("--model", str(model_file), "--direction", spec)
 
 
-def test_the_same_direction_twice_is_refused(model_file: Path, in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert "direction 1 is given twice" in _refused(capsys, "--model", str(model_file), "--direction", "1=5", "--direction", "1=-5")
+def test_the_same_direction_twice_is_refused(model_file: Path, in_tmp: Path) -> None:
+    assert "direction 1 is given twice" in _refused("--model", str(model_file), "--direction", "1=5", "--direction", "1=-5")
 
 
-def test_a_model_exported_before_sefa_says_to_re_export(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_model_exported_before_sefa_says_to_re_export(in_tmp: Path) -> None:
     old = write_generator(in_tmp / "old.onnx")
-    assert "re-export it with gan-export" in _refused(capsys, "--model", str(old), "--direction", "1=5")
+    assert "re-export it with gan-export" in _refused("--model", str(old), "--direction", "1=5")
 
 
 def test_directions_that_are_not_unit_rows_are_rejected() -> None:

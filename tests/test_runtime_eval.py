@@ -16,10 +16,10 @@ from cli_checks import refused_in_one_line
 from onnx_factory import write_classifier, write_generator
 
 from ganedge.runtime import ClassifierModel, GeneratorModel
-from ganedge.runtime.eval_cli import main
-from ganedge.runtime.evaluate import MIN_EVAL_N, Evaluation, evaluate, floor_subset, noise_pixels
-from ganedge.runtime.fashion_mnist import Split, read_split
-from ganedge.runtime.metrics import frechet_distance_between, manifold_radii, precision_recall
+from ganedge.runtime.commands.evaluate import main
+from ganedge.runtime.measure.evaluate import MIN_EVAL_N, Evaluation, evaluate, floor_subset, noise_pixels
+from ganedge.runtime.base.dataset import Split, read_split
+from ganedge.runtime.measure.metrics import frechet_distance_between, manifold_radii, precision_recall
 
 QUICK_TEST_IMAGES = 2000  # the API tests measure against part of the test split; the CLI uses all of it
 
@@ -41,8 +41,8 @@ def evaluation(models: tuple[Path, Path], splits: tuple[Split, Split]) -> Evalua
     return evaluate(generator, classifier, splits[0].images[:QUICK_TEST_IMAGES], splits[1].images, n=MIN_EVAL_N, seed=0)
 
 
-def _refused(capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    return refused_in_one_line(main, capsys, *args)
+def _refused(*args: str) -> str:
+    return refused_in_one_line(main, *args)
 
 
 def test_the_frechet_distance_of_a_set_with_itself_is_zero() -> None:
@@ -100,44 +100,40 @@ def test_gan_eval_prints_the_table_and_writes_the_same_json_for_the_same_seed(
     assert sum(payload["floor"]["class_shares"].values()) == pytest.approx(1.0, abs=1e-5)
 
 
-def test_too_few_images_for_the_metric_are_refused(models: tuple[Path, Path], in_tmp: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    err = _refused(capsys, "--model", str(models[0]), "--classifier", str(models[1]), "--n", str(MIN_EVAL_N - 1))
+def test_too_few_images_for_the_metric_are_refused(models: tuple[Path, Path], in_tmp: Path) -> None:
+    err = _refused("--model", str(models[0]), "--classifier", str(models[1]), "--n", str(MIN_EVAL_N - 1))
     assert "--n" in err
 
 
-def test_a_classifier_given_as_the_generator_is_refused(models: tuple[Path, Path], in_tmp: Path,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    assert "classifier" in _refused(capsys, "--model", str(models[1]), "--classifier", str(models[1]))
+def test_a_classifier_given_as_the_generator_is_refused(models: tuple[Path, Path], in_tmp: Path) -> None:
+    assert "classifier" in _refused("--model", str(models[1]), "--classifier", str(models[1]))
 
 
-def test_a_generator_given_as_the_classifier_is_refused(models: tuple[Path, Path], in_tmp: Path,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    err = _refused(capsys, "--model", str(models[0]), "--classifier", str(models[0]))
+def test_a_generator_given_as_the_classifier_is_refused(models: tuple[Path, Path], in_tmp: Path) -> None:
+    err = _refused("--model", str(models[0]), "--classifier", str(models[0]))
     assert "is a ganedge generator, not the classifier" in err
 
 
-def test_a_data_dir_without_fashion_mnist_is_refused(models: tuple[Path, Path], in_tmp: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    err = _refused(capsys, "--model", str(models[0]), "--classifier", str(models[1]), "--data-dir", str(in_tmp))
+def test_a_data_dir_without_fashion_mnist_is_refused(models: tuple[Path, Path], in_tmp: Path) -> None:
+    err = _refused("--model", str(models[0]), "--classifier", str(models[1]), "--data-dir", str(in_tmp))
     assert "apt-get install dataset-fashion-mnist" in err
 
 
 def test_missing_fashion_mnist_is_one_line_with_the_apt_hint(
-    models: tuple[Path, Path], in_tmp: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    models: tuple[Path, Path], in_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ganedge.runtime.fashion_mnist as fashion_mnist
+    import ganedge.runtime.base.dataset as fashion_mnist
 
     monkeypatch.setattr(fashion_mnist, "DEBIAN_DIR", in_tmp / "no-debian")
     monkeypatch.setattr(fashion_mnist, "CACHE_DIR", in_tmp / "no-cache")
-    err = _refused(capsys, "--model", str(models[0]), "--classifier", str(models[1]))
+    err = _refused("--model", str(models[0]), "--classifier", str(models[1]))
     assert "apt-get install dataset-fashion-mnist" in err
 
 
 def test_no_bundled_classifier_is_refused_with_what_to_do(
-    models: tuple[Path, Path], in_tmp: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    models: tuple[Path, Path], in_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ganedge.runtime.classifier as classifier
+    import ganedge.runtime.measure.classifier as classifier
 
     monkeypatch.setattr(classifier, "BUNDLED_CLASSIFIER", in_tmp / "not-installed.onnx")
-    assert "gan-train-classifier" in _refused(capsys, "--model", str(models[0]))
+    assert "gan-train-classifier" in _refused("--model", str(models[0]))

@@ -15,7 +15,7 @@ def _python(code: str, cwd: Path | None = None) -> subprocess.CompletedProcess[s
 
 def test_importing_the_runtime_imports_neither_torch_nor_onnxruntime() -> None:
     result = _python(
-        "import sys, ganedge.runtime, ganedge.runtime.cli\n"
+        "import sys, ganedge.runtime, ganedge.runtime.commands.run\n"
         "heavy = sorted(m for m in ('torch', 'onnxruntime', 'onnx') if m in sys.modules)\n"
         "print(heavy)"
     )
@@ -25,7 +25,7 @@ def test_importing_the_runtime_imports_neither_torch_nor_onnxruntime() -> None:
 
 def test_help_answers_without_importing_onnxruntime() -> None:
     result = _python(
-        "import sys\nfrom ganedge.runtime.cli import main\n"
+        "import sys\nfrom ganedge.runtime.commands.run import main\n"
         "code = main(['--help'])\n"
         "print(code, 'onnxruntime' in sys.modules)"
     )
@@ -36,7 +36,7 @@ def test_help_answers_without_importing_onnxruntime() -> None:
 def test_generating_images_never_imports_torch(tmp_path: Path) -> None:
     model = write_generator(tmp_path / "generator.onnx")
     result = _python(
-        "import sys\nfrom ganedge.runtime.cli import main\n"
+        "import sys\nfrom ganedge.runtime.commands.run import main\n"
         f"assert main(['--model', {str(model)!r}, '--perturb', '71=-10,10,100']) == 0\n"
         "print('torch' in sys.modules)",
         cwd=tmp_path,

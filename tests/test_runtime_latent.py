@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ganedge.runtime import GanRuntimeError, experiment_rows, perturb_label, perturb_latents, sample_latents
-from ganedge.runtime.latent import latent_index
+from ganedge.runtime.generator.latents import latent_index
 
 REPORT_EXPERIMENTS = [(2, (0.0, 10.0, 100.0)), (71, (-10.0, 10.0, 100.0)), (100, (-50.0, -10.0, 10.0))]
 

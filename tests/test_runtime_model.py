@@ -9,7 +9,7 @@ import onnx
 import pytest
 from onnx_factory import build_generator, reference_images, write_generator, write_model
 
-import ganedge.runtime.generator as generator_module
+import ganedge.runtime.generator.model as generator_module
 from ganedge.runtime import BUNDLED_MODEL, GanRuntimeError, GeneratorModel, load_generator, to_uint8
 
 

@@ -12,18 +12,12 @@ from onnx_factory import write_classifier, write_generator, write_generator_with
 from PIL import Image
 
 from ganedge.runtime import ClassifierModel, GeneratorModel
-from ganedge.runtime.cli import main as gan_run
-from ganedge.runtime.directions import random_directions
-from ganedge.runtime.semantics import (
-    SweepResult,
-    class_shares,
-    format_shares,
-    render_sweep_heatmap,
-    sweep_directions,
-    sweep_latent_numbers,
-    total_variation,
-)
-from ganedge.runtime.sweep_cli import main as gan_sweep
+from ganedge.runtime.commands.run import main as gan_run
+from ganedge.runtime.generator.directions import random_directions
+from ganedge.runtime.measure.shares import class_shares, total_variation
+from ganedge.runtime.measure.sweep import SweepResult, sweep_directions, sweep_heatmap, sweep_latent_numbers
+from ganedge.runtime.measure.tables import format_shares
+from ganedge.runtime.commands.sweep import main as gan_sweep
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +31,8 @@ def loaded(models: tuple[Path, Path]) -> tuple[GeneratorModel, ClassifierModel]:
     return GeneratorModel(models[0], "cpu"), ClassifierModel(models[1], "cpu")
 
 
-def _refused(capsys: pytest.CaptureFixture[str], command, *args: str) -> str:  # type: ignore[no-untyped-def]
-    return refused_in_one_line(command, capsys, *args)
+def _refused(command, *args: str) -> str:  # type: ignore[no-untyped-def]
+    return refused_in_one_line(command, *args)
 
 
 def test_class_shares_count_the_argmax_of_each_image() -> None:
@@ -89,19 +83,16 @@ def test_explain_in_png_writes_a_caption_under_every_row(models: tuple[Path, Pat
     assert captioned.width == plain.width and captioned.height > plain.height + 4 * 10
 
 
-def test_more_than_a_readable_row_without_explain_is_refused(models: tuple[Path, Path], in_tmp: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
-    assert "--explain" in _refused(capsys, gan_run, "--model", str(models[0]), "--n", "2000")
+def test_more_than_a_readable_row_without_explain_is_refused(models: tuple[Path, Path], in_tmp: Path) -> None:
+    assert "--explain" in _refused(gan_run, "--model", str(models[0]), "--n", "2000")
 
 
-def test_a_classifier_without_explain_is_refused(models: tuple[Path, Path], in_tmp: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    assert "--classifier" in _refused(capsys, gan_run, "--model", str(models[0]), "--classifier", str(models[1]))
+def test_a_classifier_without_explain_is_refused(models: tuple[Path, Path], in_tmp: Path) -> None:
+    assert "--classifier" in _refused(gan_run, "--model", str(models[0]), "--classifier", str(models[1]))
 
 
-def test_a_generator_given_as_the_explain_classifier_is_refused(models: tuple[Path, Path], in_tmp: Path,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
-    err = _refused(capsys, gan_run, "--model", str(models[0]), "--explain", "--classifier", str(models[0]))
+def test_a_generator_given_as_the_explain_classifier_is_refused(models: tuple[Path, Path], in_tmp: Path) -> None:
+    err = _refused(gan_run, "--model", str(models[0]), "--explain", "--classifier", str(models[0]))
     assert "not the classifier" in err and not list(in_tmp.glob("*.png"))
 
 
@@ -134,7 +125,7 @@ def test_the_sweep_table_has_one_row_per_edit_and_value() -> None:
     rows = result.rows()
     assert [(r["rank"], r["edit"], r["value"]) for r in rows] == [(1, "#1", -3.0), (1, "#1", 3.0), (2, "#2", -3.0), (2, "#2", 3.0)]
     assert rows[1]["tv"] == 0.5 and rows[1]["gained"] == "a" and rows[1]["gain"] == 0.5
-    assert render_sweep_heatmap(result, top=2).mode == "RGB"
+    assert sweep_heatmap(result, top=2).mode == "RGB"
 
 
 def test_gan_sweep_writes_a_ranked_table_and_a_heatmap(models: tuple[Path, Path], in_tmp: Path,
@@ -157,14 +148,14 @@ def test_gan_sweep_writes_a_ranked_table_and_a_heatmap(models: tuple[Path, Path]
     (["--values", "3,3"], "repeats"),
     (["--sefa", "101"], "stores 100 SeFa directions"),
 ])
-def test_bad_sweep_options_are_refused(models: tuple[Path, Path], in_tmp: Path, capsys: pytest.CaptureFixture[str],
+def test_bad_sweep_options_are_refused(models: tuple[Path, Path], in_tmp: Path,
                                        args: list[str], reason: str) -> None:
-    assert reason in _refused(capsys, gan_sweep, "--model", str(models[0]), "--classifier", str(models[1]), *args)
+    assert reason in _refused(gan_sweep, "--model", str(models[0]), "--classifier", str(models[1]), *args)
     assert not list(in_tmp.iterdir())
 
 
 def test_gan_sweep_on_a_model_without_sefa_directions_says_to_re_export(
-    in_tmp: Path, models: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+    in_tmp: Path, models: tuple[Path, Path]
 ) -> None:
     old = write_generator(in_tmp / "old.onnx")
-    assert "re-export" in _refused(capsys, gan_sweep, "--model", str(old), "--classifier", str(models[1]))
+    assert "re-export" in _refused(gan_sweep, "--model", str(old), "--classifier", str(models[1]))

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from ganedge.train import data
-from ganedge.train.data import PAYLOAD_MD5, TrainError, load_split, read_idx
+from ganedge.runtime.base.dataset import PAYLOAD_MD5, read_idx
+from ganedge.runtime.base.errors import DatasetError
+from ganedge.train.data import load_split
 
 
 def _idx_bytes(array: np.ndarray) -> bytes:
@@ -47,7 +49,7 @@ def _write_synthetic_dataset(folder: Path) -> None:
 
 def test_checksum_mismatch_is_reported_with_how_to_get_the_real_data(tmp_path: Path) -> None:
     _write_synthetic_dataset(tmp_path)
-    with pytest.raises(TrainError, match="corrupt or not FashionMNIST.*apt-get install dataset-fashion-mnist"):
+    with pytest.raises(DatasetError, match="corrupt or not FashionMNIST.*apt-get install dataset-fashion-mnist"):
         load_split("train", tmp_path)
 
 
@@ -56,17 +58,17 @@ def test_truncated_gzip_is_a_clear_error(tmp_path: Path, real_data_dir: Path) ->
     original = (real_data_dir / "train-labels-idx1-ubyte.gz").read_bytes()
     (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(original[: len(original) // 2])
     (tmp_path / "train-images-idx3-ubyte.gz").write_bytes((real_data_dir / "train-images-idx3-ubyte.gz").read_bytes())
-    with pytest.raises(TrainError, match="cannot read"):
+    with pytest.raises(DatasetError, match="cannot read"):
         load_split("train", tmp_path)
 
 
 def test_data_dir_without_the_files_says_how_to_get_them(tmp_path: Path) -> None:
-    with pytest.raises(TrainError, match="--data-dir.*--download"):
+    with pytest.raises(DatasetError, match="--data-dir.*--download"):
         load_split("train", tmp_path)
 
 
 def test_nothing_found_and_no_download_is_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(data.fashion_mnist, "DEBIAN_DIR", tmp_path / "none")
-    monkeypatch.setattr(data.fashion_mnist, "CACHE_DIR", tmp_path / "cache")
-    with pytest.raises(TrainError, match="not found.*apt-get install"):
+    monkeypatch.setattr(data.dataset, "DEBIAN_DIR", tmp_path / "none")
+    monkeypatch.setattr(data.dataset, "CACHE_DIR", tmp_path / "cache")
+    with pytest.raises(DatasetError, match="not found.*apt-get install"):
         load_split("train")

@@ -20,6 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ganedge.runtime.base.pixels import pixels_to_values
+
 FEATURE_DIM = 128
 NUM_CLASSES = 10
 DEFAULT_CLASSIFIER_EPOCHS = 12
@@ -64,7 +66,8 @@ class ClassifierResult:
 
 
 def _to_input(images: np.ndarray) -> torch.Tensor:
-    return torch.tensor(images, dtype=torch.float32).div_(127.5).sub_(1.0).unsqueeze(1)
+    """uint8 ``[N, 28, 28]`` -> float32 ``[N, 1, 28, 28]`` in [-1, 1], the runtime's pixel mapping."""
+    return torch.from_numpy(pixels_to_values(images)).unsqueeze(1)
 
 
 @torch.inference_mode()
@@ -86,8 +89,10 @@ def train_classifier(
 
     Examples
     --------
-    >>> result = train_classifier(train.images, train.labels, test.images, test.labels)   # doctest: +SKIP
-    >>> result.test_accuracy > 0.92
+    >>> from ganedge.train.data import load_split
+    >>> train, test = load_split("train"), load_split("test")
+    >>> result = train_classifier(train.images[:2000], train.labels[:2000], test.images[:500], test.labels[:500], epochs=1)
+    >>> result.test_accuracy > 0.5   # one epoch on 2,000 images; the bundled classifier's 12 epochs reach 93%
     True
     """
     torch.manual_seed(seed)

@@ -5,16 +5,18 @@ torch is imported only when training starts, so ``--help`` answers at once.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+from typing import Sequence
 
 import click
+
+from ganedge.runtime.base.errors import EXIT_INTERRUPTED
+from ganedge.runtime.commands.shared import CONTEXT_SETTINGS, run_command
 
 from .config import (
     DEFAULT_BATCH_SIZE, DEFAULT_BETAS, DEFAULT_DISCRIMINATOR, DISCRIMINATORS, DEFAULT_EMA, DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_R1_EVERY, DEFAULT_R1_GAMMA, DEFAULT_SEED,
     LATENT_DIM, TrainConfig,
 )
-from .errors import TrainError
 
 
 def parse_betas(value: str | tuple[float, float]) -> tuple[float, float]:
@@ -30,7 +32,7 @@ def parse_betas(value: str | tuple[float, float]) -> tuple[float, float]:
         raise click.BadParameter(f"expected two numbers like 0.5,0.999, got {value!r}") from None
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.command(context_settings=CONTEXT_SETTINGS)
 @click.option("--epochs", type=int, default=DEFAULT_EPOCHS, show_default=True, help="Passes over the 60,000 training images.")
 @click.option("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, show_default=True, help="Images per step.")
 @click.option("--lr", type=float, default=DEFAULT_LR, show_default=True, help="Adam learning rate (both networks).")
@@ -52,9 +54,9 @@ def parse_betas(value: str | tuple[float, float]) -> tuple[float, float]:
 @click.option("--keep-best", is_flag=True, help="Also keep the measured epoch with the lowest classifier-FD against training images as best.pt (checkpoint selection; the test split stays held out). Needs --eval-every; export it with gan-export --checkpoint RUN/best.pt.")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar  [default: when stderr is a terminal]")
 @click.pass_context
-def main(ctx: click.Context, epochs: int, batch_size: int, lr: float, betas: tuple[float, float], latent_dim: int,
+def gan_train(ctx: click.Context, epochs: int, batch_size: int, lr: float, betas: tuple[float, float], latent_dim: int,
          seed: int, r1_gamma: float, r1_every: int, ema: float, discriminator: str, max_steps: int | None, device: str, out_dir: Path | None, resume_dir: Path | None,
-         overwrite: bool, data_dir: Path | None, download: bool, eval_every: int, keep_best: bool, progress: bool | None) -> None:
+         overwrite: bool, data_dir: Path | None, download: bool, eval_every: int, keep_best: bool, progress: bool | None) -> int:
     """Train the course report's GAN on the real FashionMNIST.
 
     Prints both networks (exactly as the report shows them), then trains with
@@ -87,18 +89,26 @@ def main(ctx: click.Context, epochs: int, batch_size: int, lr: float, betas: tup
         from .runner import train_run
     except ImportError as error:
         raise click.UsageError(f"gan-train needs the training extra ({error.name} is missing): pip install 'ganedge[train]'")
-    try:
-        result = train_run(
-            config, resume_dir or out_dir or _default_dir(seed), device=device, data_dir=data_dir,
-            download=download, resume=resume_dir is not None, overwrite=overwrite, progress=progress,
-            eval_every=eval_every, keep_best=keep_best,
-        )
-    except TrainError as error:
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(2)
+    result = train_run(
+        config, resume_dir or out_dir or _default_dir(seed), device=device, data_dir=data_dir,
+        download=download, resume=resume_dir is not None, overwrite=overwrite, progress=progress,
+        eval_every=eval_every, keep_best=keep_best,
+    )
     if result.interrupted:
-        sys.exit(130)
+        return EXIT_INTERRUPTED
     click.echo(f"done: {result.epochs_done} epochs, {result.global_step} steps -> {result.run_dir} (runs/latest)")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``gan-train``: every user error becomes one line and exit code 2 (Ctrl-C: 130).
+
+    Examples
+    --------
+    >>> main(["--epochs", "0"])
+    2
+    """
+    return run_command(gan_train, "gan-train", argv)
 
 
 def _default_dir(seed: int) -> Path:

@@ -38,12 +38,15 @@ The model card (runtime/models/MODEL_CARD.md) has every measured run.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from .errors import TrainError
 
 LATENT_DIM = 100  # the report's: 100 latent numbers
+MAX_SEED = 2**31 - 1  # torch, numpy and every framework accept it; the data order uses seed + 1
+MAX_LATENT_DIM = 10_000  # far beyond any sensible latent; a bound so a typo cannot allocate gigabytes
 DEFAULT_EPOCHS = 30
 DEFAULT_BATCH_SIZE = 32  # see the module docstring; the DCGAN paper's 64 gives fewer steps per epoch
 DEFAULT_LR = 5e-4  # see the module docstring; the DCGAN paper's 2e-4 trains slower
@@ -85,24 +88,24 @@ class TrainConfig:
             raise TrainError(f"--epochs must be positive, got {self.epochs}")
         if self.batch_size <= 0 or self.batch_size > dataset_size:
             raise TrainError(f"--batch-size must be between 1 and the dataset size {dataset_size}, got {self.batch_size}")
-        if not self.lr > 0:
-            raise TrainError(f"--lr must be positive, got {self.lr}")
-        if not all(0.0 <= beta < 1.0 for beta in self.betas):
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise TrainError(f"--lr must be positive and finite, got {self.lr}")
+        if len(self.betas) != 2 or not all(0.0 <= beta < 1.0 for beta in self.betas):
             raise TrainError(f"--betas must both be in [0, 1), got {self.betas}")
-        if self.latent_dim <= 0:
-            raise TrainError(f"--latent-dim must be positive, got {self.latent_dim}")
+        if not 0 < self.latent_dim <= MAX_LATENT_DIM:
+            raise TrainError(f"--latent-dim must be 1..{MAX_LATENT_DIM}, got {self.latent_dim}")
         if self.max_steps is not None and self.max_steps <= 0:
             raise TrainError(f"--max-steps must be positive, got {self.max_steps}")
-        if self.r1_gamma < 0:
-            raise TrainError(f"--r1-gamma must be zero (off) or positive, got {self.r1_gamma}")
+        if not (math.isfinite(self.r1_gamma) and self.r1_gamma >= 0):
+            raise TrainError(f"--r1-gamma must be zero (off) or positive, and finite, got {self.r1_gamma}")
         if self.r1_every <= 0:
             raise TrainError(f"--r1-every must be positive, got {self.r1_every}")
         if not 0.0 <= self.ema < 1.0:
             raise TrainError(f"--ema must be in [0, 1) (0 = off), got {self.ema}")
         if self.discriminator not in DISCRIMINATORS:
             raise TrainError(f"--discriminator must be report or conv, got {self.discriminator!r}")
-        if self.seed < 0:
-            raise TrainError(f"--seed must be non-negative, got {self.seed}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise TrainError(f"--seed must be 0..{MAX_SEED}, got {self.seed}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

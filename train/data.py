@@ -8,47 +8,43 @@ Where the files come from, in order: ``--data-dir`` when given; else the Debian
 package ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``); else a
 previous download in the cache; else torchvision's download when the user
 passes ``--download``. Reading and checksums live in the runtime's
-:mod:`ganedge.runtime.fashion_mnist` (numpy only), shared with ``gan-eval``.
+:mod:`ganedge.runtime.base.dataset` (numpy only), shared with ``gan-eval``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ganedge.runtime import fashion_mnist
-from ganedge.runtime.fashion_mnist import CLASS_NAMES, PAYLOAD_MD5, DatasetError, Split, read_idx
-
-from .errors import TrainError
-
-__all__ = ["CLASS_NAMES", "PAYLOAD_MD5", "Split", "TrainError", "find_data_dir", "load_split", "read_idx"]
+from ganedge.runtime.base import dataset
+from ganedge.runtime.base.dataset import Split
+from ganedge.runtime.base.errors import DatasetError
 
 
 def find_data_dir(data_dir: Path | None = None, download: bool = False) -> Path:
-    """The folder to read from, following the order in the module docstring."""
-    try:
-        found = fashion_mnist.find_local_data_dir(data_dir)
-    except DatasetError as error:
-        raise TrainError(str(error)) from None
-    if found is not None:
-        return found
-    if download:
+    """The folder to read from, following the order in the module docstring.
+
+    Examples
+    --------
+    >>> find_data_dir()
+    PosixPath('/usr/share/datasets/fashion-mnist')
+    """
+    found = dataset.find_local_data_dir(data_dir)
+    if found is None and download:
         return _download_with_torchvision()
-    raise TrainError(
-        f"FashionMNIST not found in {fashion_mnist.DEBIAN_DIR} or {fashion_mnist.CACHE_DIR}; {fashion_mnist.HOW_TO_GET}"
-    )
+    return dataset.find_data_dir(data_dir) if found is None else found
 
 
 def _download_with_torchvision() -> Path:
     try:
         from torchvision.datasets import FashionMNIST
     except ImportError:
-        raise TrainError("--download needs torchvision: pip install 'ganedge[train]'") from None
+        raise DatasetError("--download needs torchvision: pip install 'ganedge[train]'") from None
     try:
-        FashionMNIST(str(fashion_mnist.CACHE_DIR), train=True, download=True)
-        FashionMNIST(str(fashion_mnist.CACHE_DIR), train=False, download=True)
+        FashionMNIST(str(dataset.CACHE_DIR), train=True, download=True)
+        FashionMNIST(str(dataset.CACHE_DIR), train=False, download=True)
     except Exception as error:  # network errors come in many types
-        raise TrainError(f"downloading FashionMNIST failed ({error}); {fashion_mnist.HOW_TO_GET}") from None
-    return fashion_mnist.CACHE_DIR / "FashionMNIST" / "raw"
+        raise DatasetError(f"downloading FashionMNIST failed ({error}); {dataset.HOW_TO_GET}") from None
+    return dataset.CACHE_DIR / "FashionMNIST" / "raw"
 
 
 def load_split(split: str = "train", data_dir: Path | None = None, download: bool = False) -> Split:
@@ -56,12 +52,8 @@ def load_split(split: str = "train", data_dir: Path | None = None, download: boo
 
     Examples
     --------
-    >>> train = load_split("train")          # doctest: +SKIP
+    >>> train = load_split("train")
     >>> train.images.shape, train.labels.shape
     ((60000, 28, 28), (60000,))
     """
-    folder = find_data_dir(data_dir, download)
-    try:
-        return fashion_mnist.read_split(folder, split)
-    except DatasetError as error:
-        raise TrainError(str(error)) from None
+    return dataset.read_split(find_data_dir(data_dir, download), split)

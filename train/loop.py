@@ -1,4 +1,4 @@
-"""The GAN training step and epoch loop, lean enough to be limited by arithmetic.
+"""The GAN training step, the epoch, and the loop over epochs, lean enough to be limited by arithmetic.
 
 One step: the generator makes a batch of fakes; the discriminator sees real and
 fake in one concatenated forward pass and takes an Adam step on the
@@ -7,8 +7,8 @@ discriminator, and (``ema`` > 0) a moving average of the generator's weights
 follows it. The average is what a run samples, measures and exports: once
 the losses level off, the trained weights keep circling around a good point
 and their average sits nearer to it. Optimizers are Adam with ``fused=True``
-(one kernel for all parameters; measured ~1.9 s vs ~2.5 s per epoch for the
-per-parameter loop).
+(one kernel for all parameters, faster than the per-parameter loop; see
+docs/decisions.md).
 
 Reproducibility: all randomness of an epoch (data order and latents) is drawn
 at its start from one ``torch.Generator`` whose state is kept in the
@@ -19,15 +19,20 @@ from __future__ import annotations
 
 import copy
 import math
+import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ganedge.runtime.base.pixels import pixels_to_values
+
 from .config import TrainConfig
-from .model import IMAGE_PIXELS, Generator, build_discriminator
-from .checkpoint import ARCHITECTURE
+from .model import DISCRIMINATOR_ARCHITECTURES, GENERATOR_ARCHITECTURE, IMAGE_PIXELS, Generator, build_discriminator
+
+StepCallback = Callable[[int, torch.Tensor, torch.Tensor], None]
 
 
 @dataclass
@@ -38,10 +43,27 @@ class StepLosses:
     generator: torch.Tensor
 
 
-def images_to_training_tensor(images: Any, device: torch.device) -> torch.Tensor:
-    """uint8 ``[N, 28, 28]`` (numpy) -> float32 ``[N, 784]`` in [-1, 1] on ``device``, matching the generator's tanh."""
-    pixels = torch.tensor(images.reshape(len(images), IMAGE_PIXELS))  # a copy: the IDX buffer is read-only
-    return pixels.to(device).float().div_(127.5).sub_(1.0)
+@dataclass(frozen=True)
+class EpochResult:
+    """What one pass of :meth:`GanTrainer.run_epoch` did: which epoch, its steps' losses, how long it took."""
+
+    epoch: int  # 1-based number of the epoch that ran
+    first_step: int  # global step before it
+    losses: StepLosses
+    seconds: float
+    complete: bool  # the epoch ran to its end (False when --max-steps cut it)
+
+
+def images_to_training_tensor(images: np.ndarray, device: torch.device) -> torch.Tensor:
+    """uint8 ``[N, 28, 28]`` -> float32 ``[N, 784]`` in [-1, 1] on ``device``, the runtime's pixel mapping.
+
+    Examples
+    --------
+    >>> images_to_training_tensor(np.array([[[0, 255]]], np.uint8), torch.device("cpu")).tolist()
+    [[-1.0, 1.0]]
+    """
+    values = pixels_to_values(np.asarray(images).reshape(len(images), -1))
+    return torch.from_numpy(values).to(device)
 
 
 class GanTrainer:
@@ -135,9 +157,7 @@ class GanTrainer:
         (gradient,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
         return 0.5 * self.config.r1_gamma * self.config.r1_every * gradient.pow(2).sum(dim=1).mean()
 
-    def run_epoch(
-        self, on_step: Callable[[int, torch.Tensor, torch.Tensor], None] | None = None
-    ) -> StepLosses:
+    def run_epoch(self, on_step: StepCallback | None = None) -> StepLosses:
         """Train until the epoch ends or ``max_steps`` is reached; resumes mid-epoch if needed."""
         batch = self.config.batch_size
         if self.step_in_epoch == 0:
@@ -165,6 +185,41 @@ class GanTrainer:
             self.step_in_epoch = 0
         return losses
 
+    def train(self, after_epoch: Callable[[EpochResult], None], progress: bool | None = None) -> None:
+        """Run epochs until :attr:`finished`, calling ``after_epoch`` after each (outputs, checkpoints, logs).
+
+        ``progress``: a tqdm bar per epoch (``None``: only when stderr is a terminal).
+        """
+        while not self.finished:
+            epoch_number, first_step = self.epoch + 1, self.global_step
+            bar = self._progress_bar(epoch_number, progress)
+            started = time.perf_counter()
+            try:
+                losses = self.run_epoch(on_step=None if bar is None else bar[1])
+            finally:
+                if bar is not None:
+                    bar[0].close()
+            after_epoch(EpochResult(epoch_number, first_step, losses, time.perf_counter() - started,
+                                    complete=self.step_in_epoch == 0))
+
+    def _progress_bar(self, epoch_number: int, enabled: bool | None) -> tuple[Any, StepCallback] | None:
+        if enabled is False:
+            return None
+        from tqdm import tqdm
+
+        total = self.steps_per_epoch - self.step_in_epoch
+        if self.config.max_steps is not None:
+            total = min(total, self.config.max_steps - self.global_step)
+        bar = tqdm(total=total, desc=f"epoch {epoch_number}/{self.config.epochs}", unit="step",
+                   disable=None if enabled is None else not enabled, mininterval=0.5, leave=False)
+
+        def update(i: int, loss_d: torch.Tensor, loss_g: torch.Tensor) -> None:
+            bar.update(1)
+            if i % 100 == 0:
+                bar.set_postfix_str(f"D {float(loss_d):.3f} G {float(loss_g):.3f}", refresh=False)
+
+        return bar, update
+
     @property
     def finished(self) -> bool:
         if self.config.max_steps is not None and self.global_step >= self.config.max_steps:
@@ -179,7 +234,8 @@ class GanTrainer:
         the optimizer trains are then kept as ``generator_training``.
         """
         state = {
-            "architecture": ARCHITECTURE,
+            "architecture": GENERATOR_ARCHITECTURE,
+            "discriminator_architecture": DISCRIMINATOR_ARCHITECTURES[self.config.discriminator],
             "generator": self.inference_generator.state_dict(),
             "discriminator": self.discriminator.state_dict(),
             "optimizer_g": self.optimizer_g.state_dict(),

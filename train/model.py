@@ -25,6 +25,9 @@ IMAGE_PIXELS = 28 * 28
 HIDDEN_UNITS = 128
 LEAKY_SLOPE = 0.2
 CONV_WIDTH = 64  # channels of the conv discriminator's first layer; the second has twice as many
+# One tag per network, written into checkpoints (and, for the generator, into the exported file).
+GENERATOR_ARCHITECTURE = "report-mlp-generator/1"  # fc1 100x128, LeakyReLU 0.2, fc2 128x784, tanh
+DISCRIMINATOR_ARCHITECTURES = {"report": "report-mlp-discriminator/1", "conv": "conv-discriminator/1"}
 
 
 class Generator(nn.Module):

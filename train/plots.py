@@ -11,8 +11,11 @@ from typing import Sequence
 
 import numpy as np
 
-from ganedge.runtime.atomic import atomic_write
-from ganedge.runtime.grid import render_grid, save_png, to_uint8
+from ganedge.runtime.base.files import atomic_write
+from ganedge.runtime.base.pictures import render_grid, save_png
+from ganedge.runtime.base.pixels import to_uint8
+
+from .run_folder import LossRow, QualityPoint
 
 SMOOTHING_WINDOW = 100  # steps; raw per-step GAN losses are too noisy to read
 
@@ -34,16 +37,13 @@ def _running_mean(values: np.ndarray, window: int) -> np.ndarray:
     return np.convolve(values, kernel, mode="valid")
 
 
-def plot_losses(
-    rows: Sequence[tuple[int, int, float, float]], path: Path,
-    quality: Sequence[tuple[int, int, float, int, float]] = (),
-    best_epoch: int | None = None,
-) -> None:
+def plot_losses(rows: Sequence[LossRow], path: Path, quality: Sequence[QualityPoint] = (),
+                best_epoch: int | None = None) -> None:
     """Discriminator and generator loss per step, raw (faint) and smoothed, with epoch boundaries.
 
-    With ``quality`` rows (epoch, step, classifier-FD, classes present,
-    selection FD), a second panel beside the losses shows classifier-FD over
-    the same steps; ``best_epoch`` rings the epoch ``--keep-best`` kept.
+    With ``quality`` points, a second panel beside the losses shows
+    classifier-FD over the same steps; ``best_epoch`` rings the epoch
+    ``--keep-best`` kept.
     """
     import matplotlib
 
@@ -54,17 +54,17 @@ def plot_losses(
     epochs = np.array([r[1] for r in rows])
     if quality:
         fig, (ax, quality_ax) = plt.subplots(1, 2, figsize=(14, 4.5), dpi=110, gridspec_kw={"width_ratios": [2, 1]})
-        quality_ax.plot([q[1] for q in quality], [q[2] for q in quality], "o-", color="tab:green")
+        quality_ax.plot([q.step for q in quality], [q.frechet_distance for q in quality], "o-", color="tab:green")
         previous = None
-        for index, (epoch, step, fd, present, _) in enumerate(quality):
-            if present != previous or index == len(quality) - 1:  # label changes only: every epoch would be a smear
-                quality_ax.annotate(f"{present}/10", (step, fd), textcoords="offset points", xytext=(0, 6),
-                                    ha="center", fontsize=7)
-            previous = present
-        best = next((row for row in quality if row[0] == best_epoch), None)
+        for index, point in enumerate(quality):
+            if point.classes_present != previous or index == len(quality) - 1:  # label changes only, not a smear
+                quality_ax.annotate(f"{point.classes_present}/10", (point.step, point.frechet_distance),
+                                    textcoords="offset points", xytext=(0, 6), ha="center", fontsize=7)
+            previous = point.classes_present
+        best = next((point for point in quality if point.epoch == best_epoch), None)
         if best is not None:
-            quality_ax.plot([best[1]], [best[2]], "o", markersize=12, markerfacecolor="none",
-                            markeredgecolor="tab:red", label=f"kept as best.pt (epoch {best[0]})")
+            quality_ax.plot([best.step], [best.frechet_distance], "o", markersize=12, markerfacecolor="none",
+                            markeredgecolor="tab:red", label=f"kept as best.pt (epoch {best.epoch})")
             quality_ax.legend(loc="upper right")
         quality_ax.set_xlabel("step (labels: classes >= 2% where it changes)")
         quality_ax.set_ylabel("classifier-FD (5,000 images vs test split)")
@@ -84,6 +84,6 @@ def plot_losses(
     ax.legend(loc="upper right")
     fig.tight_layout()
     try:
-        atomic_write(path, lambda tmp_name: fig.savefig(tmp_name, format="png"))
+        atomic_write(path, lambda tmp_name: fig.savefig(tmp_name, format="png"), "loss plot")
     finally:
         plt.close(fig)

@@ -17,32 +17,22 @@ the two distances differ by a few units; the rule matters, not the size.)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 
-from ganedge.runtime.classifier import load_classifier
-from ganedge.runtime.errors import GanRuntimeError
-from ganedge.runtime.fashion_mnist import Split, read_split
-from ganedge.runtime.metrics import frechet_distance_between
-from ganedge.runtime.evaluate import PRESENT_SHARE
-from ganedge.runtime.semantics import class_shares
+from ganedge.runtime.base.dataset import Split, read_split
+from ganedge.runtime.base.errors import GanRuntimeError
+from ganedge.runtime.measure.classifier import load_classifier
+from ganedge.runtime.measure.evaluate import PRESENT_SHARE
+from ganedge.runtime.measure.metrics import frechet_distance_between
+from ganedge.runtime.measure.shares import class_shares
 
 from .errors import TrainError
+from .run_folder import QualityPoint
 
 PROBE_SIZE = 5000
 PROBE_SEED = 12345
 SELECTION_SIZE = 10_000
-
-
-@dataclass(frozen=True)
-class QualityPoint:
-    epoch: int
-    step: int
-    frechet_distance: float  # against the test split
-    classes_present: int
-    selection_distance: float  # against SELECTION_SIZE training images: what --keep-best minimises
 
 
 class QualityProbe:
@@ -50,9 +40,11 @@ class QualityProbe:
 
     Examples
     --------
-    >>> probe = QualityProbe(load_split("train"), latent_dim=100)                       # doctest: +SKIP
-    >>> probe.measure(generator, epoch=5, step=4690).frechet_distance                  # doctest: +SKIP
-    212.4
+    >>> from ganedge.train.data import load_split
+    >>> from ganedge.train.model import Generator
+    >>> probe = QualityProbe(load_split("train"), latent_dim=100)
+    >>> probe.measure(Generator(), epoch=0, step=0).frechet_distance > 100   # an untrained generator is far off
+    True
     """
 
     def __init__(self, train: Split, latent_dim: int) -> None:

@@ -1,16 +1,21 @@
 """One training run from start (or resume) to finish: the API behind ``gan-train``.
 
-It wires the pieces together: data -> trainer -> after every epoch a checkpoint,
-the loss history, the sample grids and the loss plot, all written atomically, so
-whatever stops the run leaves the last good epoch on disk.
+:func:`train_run` sets the run up (config, data, run folder, record) and hands
+the trainer's loop (:meth:`~ganedge.train.loop.GanTrainer.train`) a
+:class:`RunRecorder`, which writes everything after every epoch: checkpoint,
+loss history, sample grids, quality probe, ``best.pt`` and the loss plot, all
+atomically, so whatever stops the run leaves the last good epoch on disk.
+``runs/latest`` points at a run only once it has a checkpoint, and a new run
+that stops before its first checkpoint is removed, so the same command
+simply runs again.
 """
 
 from __future__ import annotations
 
+import math
 import platform
 import sys
-import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, TextIO
@@ -18,17 +23,18 @@ from typing import Any, Callable, TextIO
 import numpy as np
 import torch
 
+from ganedge.runtime.base.pixels import to_uint8
+from ganedge.runtime.base.version import ganedge_version
+
 from . import run_folder
-from .checkpoint import BEST_CHECKPOINT_NAME, CHECKPOINT_NAME, load_checkpoint, save_checkpoint
+from .checkpoint import BEST_CHECKPOINT_NAME, CHECKPOINT_NAME, read_checkpoint, save_checkpoint
 from .config import SAMPLE_COUNT, TrainConfig
 from .data import load_split
 from .errors import TrainError
-from .loop import GanTrainer, images_to_training_tensor
+from .loop import EpochResult, GanTrainer, images_to_training_tensor
 from .plots import plot_losses, save_progress_grid, save_sample_grid
 from .quality import QualityProbe
-
-from ganedge.runtime.grid import to_uint8
-from ganedge.runtime.version import ganedge_version
+from .run_folder import QualityPoint
 
 
 def resolve_device(name: str) -> torch.device:
@@ -54,6 +60,100 @@ class RunResult:
     global_step: int
     interrupted: bool
     last_losses: tuple[float, float]
+
+
+@dataclass
+class RunRecorder:
+    """Writes a run's outputs after every epoch; holds the histories the outputs are drawn from."""
+
+    trainer: GanTrainer
+    run_dir: Path
+    data_md5: dict[str, str]
+    probe: QualityProbe | None
+    eval_every: int
+    keep_best: bool
+    log: TextIO
+    history: list[run_folder.LossRow] = field(default_factory=list)
+    quality: list[QualityPoint] = field(default_factory=list)
+    progress_rows: list[np.ndarray] = field(default_factory=list)
+    best_epoch: int | None = None
+    best_selection: float = math.inf
+    on_epoch: Callable[[int], None] | None = None
+
+    def __post_init__(self) -> None:
+        self.sample_latents = fixed_latents(self.trainer.config)
+
+    def resume(self, state: dict[str, Any]) -> None:
+        """Take the histories of a resumed run up to its checkpoint, and what ``best.pt`` holds."""
+        step = self.trainer.global_step
+        self.history = run_folder.read_losses(self.run_dir, step)
+        self.quality = run_folder.read_quality(self.run_dir, step)
+        self.progress_rows = list(state.get("progress_images", torch.zeros(0)).numpy())
+        if (self.run_dir / BEST_CHECKPOINT_NAME).is_file():  # epochs measured without --keep-best were never kept
+            kept = min(self.quality, key=lambda p: p.selection_distance, default=None)
+            if kept is not None:
+                self.best_epoch, self.best_selection = kept.epoch, kept.selection_distance
+
+    @property
+    def last_losses(self) -> tuple[float, float]:
+        return (self.history[-1][2], self.history[-1][3]) if self.history else (math.nan, math.nan)
+
+    def __call__(self, result: EpochResult) -> None:
+        trainer = self.trainer
+        self.history.extend(
+            (result.first_step + i + 1, result.epoch, float(d), float(g))
+            for i, (d, g) in enumerate(zip(result.losses.discriminator.tolist(), result.losses.generator.tolist())))
+        images = trainer.sample(self.sample_latents).numpy()
+        label = f"epoch {result.epoch}" if result.complete else f"step {trainer.global_step}"
+        if result.complete:
+            self.progress_rows.append(to_uint8(images))
+            save_sample_grid(images, self.run_dir / "samples" / f"epoch_{result.epoch:03d}.png", label)
+        checkpoint = trainer.state_dict()
+        checkpoint["progress_images"] = (torch.from_numpy(np.stack(self.progress_rows)) if self.progress_rows
+                                         else torch.zeros(0, dtype=torch.uint8))
+        checkpoint["data_md5"] = self.data_md5
+        run_folder.write_losses(self.run_dir, self.history)
+        save_checkpoint(self.run_dir / CHECKPOINT_NAME, checkpoint)
+        run_folder.point_latest(self.run_dir)
+        save_sample_grid(images, self.run_dir / "samples.png", label)
+        if self.progress_rows:
+            save_progress_grid(self.progress_rows, [f"epoch {i + 1}" for i in range(len(self.progress_rows))],
+                               self.run_dir / "progress.png")
+        note = self._measure(result, checkpoint)
+        plot_losses(self.history, self.run_dir / "losses.png", self.quality,
+                    best_epoch=self.best_epoch if self.keep_best else None)
+        steps = len(result.losses.discriminator)
+        loss_d, loss_g = self.last_losses
+        print(f"epoch {result.epoch}/{trainer.config.epochs}: {steps} steps in {result.seconds:.2f} s "
+              f"({result.seconds / max(steps, 1) * 1e3:.2f} ms/step) | loss D {loss_d:.3f} G {loss_g:.3f}{note} "
+              "| checkpoint saved", file=self.log, flush=True)
+        if self.on_epoch is not None:
+            self.on_epoch(result.epoch)
+
+    def _measure(self, result: EpochResult, checkpoint: dict[str, Any]) -> str:
+        """The quality probe every ``eval_every`` epochs (and at the end), and ``best.pt``; returns the log note."""
+        if self.probe is None or not result.complete or not (result.epoch % self.eval_every == 0 or self.trainer.finished):
+            return ""
+        point = self.probe.measure(self.trainer.inference_generator, result.epoch, self.trainer.global_step)
+        self.quality.append(point)
+        run_folder.write_quality(self.run_dir, self.quality)
+        note = f" | classifier-FD {point.frechet_distance:.1f}, {point.classes_present}/10 classes >= 2%"
+        if self.keep_best and not point.selection_distance >= self.best_selection:
+            save_checkpoint(self.run_dir / BEST_CHECKPOINT_NAME, checkpoint)
+            self.best_epoch, self.best_selection = result.epoch, point.selection_distance
+            note += f" | best so far -> {BEST_CHECKPOINT_NAME}"
+        return note
+
+
+def _run_record(config: TrainConfig, torch_device: torch.device, source: Path, checksums: dict[str, str],
+                eval_every: int, keep_best: bool) -> dict[str, Any]:
+    return {
+        "options": config.to_dict(), "eval_every": eval_every, "keep_best": keep_best, "device": str(torch_device),
+        "data": {"source": str(source), "md5": checksums},
+        "versions": {"ganedge": ganedge_version(), "torch": torch.__version__, "numpy": np.__version__,
+                     "python": platform.python_version()},
+        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
 
 
 def train_run(
@@ -82,12 +182,16 @@ def train_run(
 
     Examples
     --------
-    >>> train_run(TrainConfig(epochs=1, max_steps=50), Path("runs/smoke"))   # doctest: +SKIP
+    >>> import io, tempfile
+    >>> result = train_run(TrainConfig(epochs=1, max_steps=20), Path(tempfile.mkdtemp()) / "smoke",
+    ...                    device="cpu", progress=False, log=io.StringIO())
+    >>> result.global_step
+    20
     """
     torch_device = resolve_device(device)
     state: dict[str, Any] | None = None
     if resume:
-        state = load_checkpoint(run_dir / CHECKPOINT_NAME)
+        state = read_checkpoint(run_dir / CHECKPOINT_NAME).state
         saved = TrainConfig.from_dict(state["config"])
         config = replace(saved, epochs=config.epochs or saved.epochs, max_steps=config.max_steps)
     config.validate()
@@ -96,125 +200,36 @@ def train_run(
     if keep_best and not eval_every:
         raise TrainError("--keep-best picks among measured epochs: add --eval-every K (K=1 measures every epoch)")
     split = load_split("train", data_dir, download)
-    if state is None:
-        run_folder.prepare_new_run(run_dir, overwrite)
-    data = images_to_training_tensor(split.images, torch_device)
-    trainer = GanTrainer(config, data, torch_device)
-    history: list[tuple[int, int, float, float]] = []
-    quality: list[run_folder.QualityRow] = []
-    progress_rows: list[np.ndarray] = []
+    created = False if state is not None else run_folder.prepare_new_run(run_dir, overwrite)
+    trainer = GanTrainer(config, images_to_training_tensor(split.images, torch_device), torch_device)
     probe = QualityProbe(split, config.latent_dim) if eval_every else None
-    record = {
-        "options": config.to_dict(),
-        "eval_every": eval_every,
-        "keep_best": keep_best,
-        "device": str(torch_device),
-        "data": {"source": str(split.source), "md5": split.checksums},
-        "versions": {
-            "ganedge": ganedge_version(), "torch": torch.__version__, "numpy": np.__version__,
-            "python": platform.python_version(),
-        },
-        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
+    recorder = RunRecorder(trainer, run_dir, split.checksums, probe, eval_every, keep_best, log, on_epoch=on_epoch)
+    record = _run_record(config, torch_device, split.source, split.checksums, eval_every, keep_best)
     if state is not None:
         trainer.load_state_dict(state)
-        history = run_folder.read_losses(run_dir, trainer.global_step)
-        quality = run_folder.read_quality(run_dir, trainer.global_step)
-        progress_rows = list(state.get("progress_images", torch.zeros(0)).numpy())
+        recorder.resume(state)
         record = {**run_folder.read_config(run_dir), "options": config.to_dict(),
                   "eval_every": eval_every, "keep_best": keep_best}
         record.setdefault("resumed", []).append(
-            {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "from_step": trainer.global_step}
-        )
+            {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "from_step": trainer.global_step})
     run_folder.write_config(run_dir, record)
-    # What --keep-best compares against: the measured epochs best.pt could hold (none if it was never written).
-    kept = quality if (run_dir / BEST_CHECKPOINT_NAME).is_file() else []
-    best_epoch, best_selection = min(((row[0], row[4]) for row in kept), key=lambda pair: pair[1], default=(None, float("inf")))
-    run_folder.point_latest(run_dir)
     print(trainer.discriminator, file=log)
     print(trainer.generator, file=log)
-    print(
-        f"training on {torch_device} | {len(data)} images from {split.source} | run folder {run_dir}"
-        + (f" | resuming at epoch {trainer.epoch + 1}, step {trainer.global_step}" if state else ""),
-        file=log,
-    )
-    sample_latents = fixed_latents(config)
-    interrupted = False
-    last = (float("nan"), float("nan"))
+    print(f"training on {torch_device} | {len(trainer.data)} images from {split.source} | run folder {run_dir}"
+          + (f" | resuming at epoch {trainer.epoch + 1}, step {trainer.global_step}" if state else ""), file=log)
     try:
-        while not trainer.finished:
-            epoch_number = trainer.epoch + 1
-            first_step = trainer.global_step
-            bar = _progress_bar(trainer, epoch_number, progress)
-            started = time.perf_counter()
-            losses = trainer.run_epoch(on_step=bar)
-            seconds = time.perf_counter() - started
-            if bar:
-                bar.close()
-            history.extend(
-                (first_step + i + 1, epoch_number, float(d), float(g))
-                for i, (d, g) in enumerate(zip(losses.discriminator.tolist(), losses.generator.tolist()))
-            )
-            last = (history[-1][2], history[-1][3]) if history else last
-            images = trainer.sample(sample_latents).numpy()
-            epoch_done = trainer.step_in_epoch == 0
-            label = f"epoch {epoch_number}" if epoch_done else f"step {trainer.global_step}"
-            if epoch_done:
-                progress_rows.append(to_uint8(images))
-                save_sample_grid(images, run_dir / "samples" / f"epoch_{epoch_number:03d}.png", label)
-            checkpoint = trainer.state_dict()
-            checkpoint["progress_images"] = torch.from_numpy(np.stack(progress_rows)) if progress_rows else torch.zeros(0, dtype=torch.uint8)
-            checkpoint["data_md5"] = split.checksums
-            run_folder.write_losses(run_dir, history)
-            save_checkpoint(run_dir / CHECKPOINT_NAME, checkpoint)
-            save_sample_grid(images, run_dir / "samples.png", label)
-            if progress_rows:
-                save_progress_grid(progress_rows, [f"epoch {i + 1}" for i in range(len(progress_rows))], run_dir / "progress.png")
-            quality_note = ""
-            if probe is not None and epoch_done and (epoch_number % eval_every == 0 or trainer.finished):
-                point = probe.measure(trainer.inference_generator, epoch_number, trainer.global_step)
-                quality.append((point.epoch, point.step, point.frechet_distance, point.classes_present,
-                                point.selection_distance))
-                run_folder.write_quality(run_dir, quality)
-                quality_note = f" | classifier-FD {point.frechet_distance:.1f}, {point.classes_present}/10 classes >= 2%"
-                if keep_best and not point.selection_distance >= best_selection:
-                    save_checkpoint(run_dir / BEST_CHECKPOINT_NAME, checkpoint)
-                    best_epoch, best_selection = epoch_number, point.selection_distance
-                    quality_note += f" | best so far -> {BEST_CHECKPOINT_NAME}"
-            plot_losses(history, run_dir / "losses.png", quality, best_epoch=best_epoch if keep_best else None)
-            steps = len(losses.discriminator)
-            print(
-                f"epoch {epoch_number}/{config.epochs}: {steps} steps in {seconds:.2f} s "
-                f"({seconds / max(steps, 1) * 1e3:.2f} ms/step) | loss D {last[0]:.3f} G {last[1]:.3f}{quality_note} | checkpoint saved",
-                file=log, flush=True,
-            )
-            if on_epoch is not None:
-                on_epoch(epoch_number)
+        trainer.train(recorder, progress)
     except KeyboardInterrupt:
-        interrupted = True
-        print(
-            f"\ninterrupted: {run_dir / CHECKPOINT_NAME} still holds the last completed epoch; "
-            f"continue with `gan-train --resume {run_dir}`",
-            file=log,
-        )
-    return RunResult(run_dir, trainer.epoch, trainer.global_step, interrupted, last)
-
-
-def _progress_bar(trainer: GanTrainer, epoch_number: int, enabled: bool | None) -> Any:
-    if enabled is False:
-        return None
-    from tqdm import tqdm
-
-    total = trainer.steps_per_epoch - trainer.step_in_epoch
-    if trainer.config.max_steps is not None:
-        total = min(total, trainer.config.max_steps - trainer.global_step)
-    bar = tqdm(total=total, desc=f"epoch {epoch_number}/{trainer.config.epochs}", unit="step",
-               disable=None if enabled is None else not enabled, mininterval=0.5, leave=False)
-
-    def update(i: int, loss_d: torch.Tensor, loss_g: torch.Tensor) -> None:
-        bar.update(1)
-        if i % 100 == 0:
-            bar.set_postfix_str(f"D {float(loss_d):.3f} G {float(loss_g):.3f}", refresh=False)
-
-    update.close = bar.close  # type: ignore[attr-defined]
-    return update
+        if created and not (run_dir / CHECKPOINT_NAME).exists():
+            run_folder.remove_unsaved_run(run_dir)
+            print(f"\ninterrupted before the first epoch ended: nothing was saved and {run_dir} is removed; "
+                  "run the same command again to start over", file=log)
+        else:
+            print(f"\ninterrupted: {run_dir / CHECKPOINT_NAME} still holds the last completed epoch; "
+                  f"continue with `gan-train --resume {run_dir}`", file=log)
+        return RunResult(run_dir, trainer.epoch, trainer.global_step, True, recorder.last_losses)
+    except BaseException:
+        if created:
+            run_folder.remove_unsaved_run(run_dir)
+        raise
+    return RunResult(run_dir, trainer.epoch, trainer.global_step, False, recorder.last_losses)

@@ -8,75 +8,22 @@ precision/recall (``gan-eval``) from its 128-number feature vector.
 
 Images go in exactly as the generator makes them: float32 ``[N, 1, 28, 28]``
 in [-1, 1]. :func:`pixels_to_input` maps uint8 pixels (the test split, a PNG)
-there with the exporter's mapping, ``value = pixel / 127.5 - 1``.
+there with the exporter's mapping (:func:`~ganedge.runtime.base.pixels.pixels_to_values`).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 
-from .errors import GanRuntimeError
-from .metadata import (
-    CLASS_NAMES_KEY,
-    CLASSIFIER_INPUT_NAME,
-    CLASSIFIER_OUTPUT_NAMES,
-    FEATURE_DIM_KEY,
-    FORMAT_CLASSIFIER,
-    FORMAT_KEY,
-    IMAGE_SHAPE_KEY,
-    KIND_KEY,
-    TEST_ACCURACY_KEY,
-)
-from .session import OpenedModel
+from ..base.contract import CLASSIFIER_INPUT_NAME, CLASSIFIER_OUTPUT_NAMES, HOW_TO_GET_CLASSIFIER, ClassifierMetadata
+from ..base.errors import GanRuntimeError
+from ..base.pixels import pixels_to_values
+from ..generator.session import OpenedModel
+from ..models import BUNDLED_CLASSIFIER
 
-BUNDLED_CLASSIFIER = Path(__file__).resolve().parent / "models" / "classifier.onnx"
 DEFAULT_CLASSIFY_CHUNK = 2048  # images per forward pass: ~6 MiB in, conv activations ~200 MiB; measured as fast as 512..8192
-HOW_TO_GET_CLASSIFIER = "train one with `gan-train-classifier`, export it with `gan-export --classifier`, pass --classifier PATH"
-
-
-@dataclass(frozen=True)
-class ClassifierMetadata:
-    """What a classifier file says about itself.
-
-    Examples
-    --------
-    >>> meta = ClassifierMetadata.from_map({
-    ...     FORMAT_KEY: FORMAT_CLASSIFIER, KIND_KEY: "classifier", IMAGE_SHAPE_KEY: "[1, 28, 28]",
-    ...     CLASS_NAMES_KEY: '["a", "b"]', FEATURE_DIM_KEY: "128", TEST_ACCURACY_KEY: "0.9"})
-    >>> meta.class_names, meta.feature_dim, meta.test_accuracy
-    (('a', 'b'), 128, 0.9)
-    """
-
-    class_names: tuple[str, ...]
-    feature_dim: int
-    image_shape: tuple[int, int, int]
-    test_accuracy: float | None
-    raw: Mapping[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_map(cls, props: Mapping[str, str]) -> "ClassifierMetadata":
-        """Parse ``custom_metadata_map``; raise ``ValueError`` saying what the file is instead."""
-        kind = props.get(KIND_KEY)
-        if kind == "generator":
-            raise ValueError("is a ganedge generator, not the classifier; give it as --model and a classifier as --classifier")
-        if props.get(FORMAT_KEY) != FORMAT_CLASSIFIER or kind != "classifier":
-            found = kind or props.get(FORMAT_KEY) or "no ganedge metadata"
-            raise ValueError(f"is not a ganedge classifier (found: {found}); {HOW_TO_GET_CLASSIFIER}")
-        try:
-            names = tuple(str(name) for name in json.loads(props[CLASS_NAMES_KEY]))
-            feature_dim = int(props[FEATURE_DIM_KEY])
-            shape = tuple(int(v) for v in json.loads(props[IMAGE_SHAPE_KEY]))
-            accuracy = float(props[TEST_ACCURACY_KEY]) if TEST_ACCURACY_KEY in props else None
-        except (KeyError, ValueError, TypeError) as error:
-            raise ValueError(f"has incomplete or malformed classifier metadata ({error!r})") from None
-        if len(names) < 2 or feature_dim < 1 or len(shape) != 3:
-            raise ValueError(f"has inconsistent classifier metadata: {len(names)} classes, feature size {feature_dim}, image shape {shape}")
-        return cls(names, feature_dim, (shape[0], shape[1], shape[2]), accuracy, dict(props))
 
 
 def pixels_to_input(pixels: np.ndarray) -> np.ndarray:
@@ -93,7 +40,7 @@ def pixels_to_input(pixels: np.ndarray) -> np.ndarray:
     values = np.asarray(pixels)
     if values.dtype != np.uint8 or values.ndim != 3:
         raise GanRuntimeError(f"pixels must be uint8 [N, H, W], got {values.dtype} {list(values.shape)}")
-    return (values.astype(np.float32) / np.float32(127.5) - np.float32(1.0))[:, None]
+    return pixels_to_values(values)[:, None]
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -1,7 +1,7 @@
 """``gan-eval``'s computation: how close a generator's images are to FashionMNIST, with yardsticks.
 
 Everything is measured in the measuring classifier's feature space (see
-:mod:`ganedge.runtime.classifier`) against the test split, for three sets of
+:mod:`ganedge.runtime.measure.classifier`) against the test split, for three sets of
 ``n`` images each, so every number has two references beside it:
 
 - ``generator``: ``n`` images from ``n`` random latents (seeded);
@@ -35,11 +35,11 @@ from typing import Any
 
 import numpy as np
 
+from ..base.errors import GanRuntimeError
+from ..generator.model import GeneratorModel
 from .classifier import ClassifierModel
-from .errors import GanRuntimeError
-from .generator import GeneratorModel
 from .metrics import DEFAULT_K, frechet_distance_between, manifold_radii, precision_recall
-from .semantics import class_shares
+from .shares import class_shares
 
 DEFAULT_EVAL_N = 10_000  # the size of the test split: the usual FID sample size
 MIN_EVAL_N = 500  # see the module docstring: fewer and a 128x128 covariance estimate is mostly noise
@@ -180,7 +180,7 @@ def evaluate(generator: GeneratorModel, classifier: ClassifierModel, test_pixels
     generator, classifier
         The models (the classifier is the measuring instrument).
     test_pixels, train_pixels : np.ndarray
-        uint8 ``[N, 28, 28]`` FashionMNIST splits (see :mod:`ganedge.runtime.fashion_mnist`).
+        uint8 ``[N, 28, 28]`` FashionMNIST splits (see :mod:`ganedge.runtime.base.dataset`).
     n : int
         Images per measured set, ``MIN_EVAL_N..MAX_EVAL_N``.
     seed : int
@@ -191,7 +191,7 @@ def evaluate(generator: GeneratorModel, classifier: ClassifierModel, test_pixels
     Examples
     --------
     >>> from ganedge.runtime import load_classifier, load_generator
-    >>> from ganedge.runtime.fashion_mnist import DEBIAN_DIR, read_split
+    >>> from ganedge.runtime.base.dataset import DEBIAN_DIR, read_split
     >>> result = evaluate(load_generator(device="cpu"), load_classifier(device="cpu"),
     ...                   read_split(DEBIAN_DIR, "test").images, read_split(DEBIAN_DIR, "train").images, n=1000)
     >>> result.floor.frechet_distance < result.generator.frechet_distance < result.noise.frechet_distance

@@ -12,13 +12,17 @@ from typing import Literal, Sequence
 import numpy as np
 from PIL import Image
 
-from .errors import GanRuntimeError
-from .grid import render_grid, to_uint8
-from .latent import perturb_latents, sample_latents
-from .metadata import GeneratorMetadata
-from .session import CUDA_PROVIDER, OpenedModel, check_graph, run_batch
+from ..base.contract import GeneratorMetadata
+from ..base.errors import GanRuntimeError
+from ..base.pictures import render_grid
+from ..base.devices import CUDA_PROVIDER
+from ..base.pixels import to_uint8
+from ..models import BUNDLED_MODEL
+from ..base.sefa import SefaDirections
+from .directions import direction_rows, sefa_directions
+from .latents import experiment_rows, perturb_latents, sample_latents
+from .session import OpenedModel, check_graph, run_batch
 
-BUNDLED_MODEL = Path(__file__).resolve().parent / "models" / "generator.onnx"
 # Latents per forward pass. Measured on 2 CPU cores at batch 16384: 1024-row chunks written in
 # place ran at 79% of the SGEMM rate against 50% for 4096 (a 3 MiB chunk of images stays in cache
 # for the bias and tanh passes). On CUDA each pass costs a launch and two copies, and one pass of
@@ -174,6 +178,57 @@ class GeneratorModel(OpenedModel):
         [-10.0, 10.0, 100.0]
         """
         return perturb_latents(self._checked_latents(latents), number, values)
+
+    @property
+    def sefa(self) -> SefaDirections:
+        """The SeFa directions stored in the file (``gan-export`` writes them); an error if it has none."""
+        return sefa_directions(self._metadata)
+
+    def experiment(self, latents: np.ndarray, perturb: Sequence[tuple[int, Sequence[float]]] = (),
+                   direction: Sequence[tuple[int, Sequence[float]]] = ()) -> tuple[np.ndarray, list[str]]:
+        """The latent rows and labels of the report's grid, as ``gan-run`` draws it.
+
+        Each ``(number, values)`` of ``perturb`` gives the unmodified row
+        ("random z") and one row per value with latent number ``number``
+        (1-based) set to it; each ``(k, values)`` of ``direction`` the same
+        walking SeFa direction ``k`` additively. Neither: one unmodified row.
+
+        Returns
+        -------
+        tuple
+            float32 ``[rows, n, latent_dim]`` and one label per row.
+
+        Examples
+        --------
+        >>> model = GeneratorModel(device="cpu")
+        >>> rows, labels = model.experiment(model.sample_latents(8), perturb=[(71, [-10, 10, 100])])
+        >>> rows.shape, labels
+        ((4, 8, 100), ['random z', '#71 = -10', '#71 = 10', '#71 = 100'])
+        """
+        z = self._checked_latents(latents)
+        rows: list[np.ndarray] = []
+        labels: list[str] = []
+        if perturb or not direction:
+            rows, labels = experiment_rows(z, perturb)
+        if direction:  # each block, like each perturbation, starts with the unmodified row
+            more_rows, more_labels = direction_rows(z, self.sefa, direction)
+            rows, labels = rows + more_rows, labels + more_labels
+        return np.stack(rows), labels
+
+    def generate_rows(self, latent_rows: np.ndarray) -> np.ndarray:
+        """:meth:`generate` for rows of latents ``[rows, n, latent_dim]`` -> uint8 ``[rows, n, H, W]``, in one pass.
+
+        Examples
+        --------
+        >>> model = GeneratorModel(device="cpu")
+        >>> model.generate_rows(model.experiment(model.sample_latents(8), perturb=[(2, [0, 10])])[0]).shape
+        (3, 8, 28, 28)
+        """
+        rows = np.asarray(latent_rows)
+        if rows.ndim != 3:
+            raise GanRuntimeError(f"latent rows must be [rows, n, {self.latent_dim}], got shape {list(rows.shape)}")
+        images = self.generate(rows.reshape(-1, rows.shape[-1]))
+        return images.reshape(rows.shape[0], rows.shape[1], *images.shape[1:])
 
     def render(self, rows: Sequence[np.ndarray], labels: Sequence[str] | None = None, scale: int = 3) -> Image.Image:
         """Rows of uint8 images ``[n, H, W]`` as one labelled grid picture (see :func:`render_grid`).

@@ -1,7 +1,8 @@
-"""Generator output -> pixels -> one labelled PNG grid.
+"""Pictures: rows of pixels as one labelled grid, captions under rows, the one font helper, PNG files.
 
-Pure numpy + Pillow, shared by training (per-epoch sample grids) and
-``gan-run`` (the report's figures), so both show images the same way.
+Pure numpy + Pillow, shared by training (per-epoch sample grids), ``gan-run``
+(the report's figures), the sweep heatmap and the animations, so every
+picture ganedge draws shows images and text the same way.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .atomic import atomic_write
 from .errors import GanRuntimeError
+from .files import atomic_write
 
 BACKGROUND = 255  # white gaps and margin: FashionMNIST images are dark on the edges
 TEXT_COLOR = 0
@@ -22,54 +23,26 @@ LABEL_PADDING = 8  # pixels left and right of a label in the margin
 MIN_FONT_SIZE = 10
 
 
-def to_uint8(images: np.ndarray, value_range: tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:
-    """Map float images to uint8 pixels: ``clip(round((v - low) / (high - low) * 255), 0, 255)``.
+Font = ImageFont.ImageFont | ImageFont.FreeTypeFont
 
-    For the generator's tanh range (-1, 1) that is ``round((v + 1) * 127.5)``,
-    the mapping the exporter records in the model's metadata. A channel axis of
-    size 1 (``[..., 1, H, W]`` with at least 4 dimensions) is dropped; a 3-D
-    array is read as ``[n, H, W]``. NaN becomes ``low`` (pixel 0).
 
-    Parameters
-    ----------
-    images : np.ndarray
-        Float images ``[..., 1, H, W]`` or ``[..., H, W]``.
-    value_range : tuple of float
-        ``(low, high)``: the values that map to pixels 0 and 255.
-
-    Returns
-    -------
-    np.ndarray
-        uint8 ``[..., H, W]``.
+def font(size: int) -> Font:
+    """Pillow's bundled default font at ``size`` px when FreeType allows, else its fixed bitmap font.
 
     Examples
     --------
-    >>> to_uint8(np.array([[[-1.0, 0.0, 1.0]]], dtype=np.float32))
-    array([[[  0, 128, 255]]], dtype=uint8)
+    >>> font(13).getbbox("Ag")[3] > 0
+    True
     """
-    low, high = (float(v) for v in value_range)
-    if not high > low:
-        raise GanRuntimeError(f"value_range must have low < high, got {value_range!r}")
-    values = np.asarray(images)
-    if values.ndim >= 4 and values.shape[-3] == 1:
-        values = values[..., 0, :, :]
-    # float32 arithmetic in one scratch array: 5x faster than float64 per chunk (measured); the
-    # generator's output is float32, so float64 adds no precision, only ties may round differently.
-    scaled = np.subtract(values, low, dtype=np.float32)
-    np.nan_to_num(scaled, copy=False, nan=0.0)
-    scaled *= np.float32(255.0 / (high - low))
-    np.rint(scaled, out=scaled)
-    np.clip(scaled, 0, 255, out=scaled)
-    return scaled.astype(np.uint8)
-
-
-def _label_font(cell_height: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    """Pillow's bundled default font, sized to about a fifth of an image's height when FreeType allows."""
-    size = max(MIN_FONT_SIZE, cell_height // 5)
     try:
-        return ImageFont.load_default(size=size)
+        return ImageFont.load_default(size=max(MIN_FONT_SIZE, int(size)))
     except (TypeError, ImportError, OSError):  # Pillow < 10.1 or no FreeType: the fixed bitmap font
         return ImageFont.load_default()
+
+
+def text_width(draw: ImageDraw.ImageDraw, text: str, face: Font) -> int:
+    """Width in pixels of ``text`` drawn in ``face``."""
+    return int(math.ceil(draw.textbbox((0, 0), text, font=face)[2]))
 
 
 def _check_rows(rows: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -130,12 +103,12 @@ def render_grid(
         raise GanRuntimeError(f"scale must be >= 1 and gap >= 0, got scale={scale}, gap={gap}")
     scale, gap = int(scale), int(gap)
     cell_h, cell_w = (side * scale for side in checked[0].shape[1:])
-    font = _label_font(cell_h)
+    face = font(cell_h // 5)  # about a fifth of an image's height
     measure = ImageDraw.Draw(Image.new("L", (1, 1)))
     margin = 0
     if labels is not None:
-        widest = max(measure.textbbox((0, 0), str(label), font=font)[2] for label in labels)
-        margin = math.ceil(widest) + 2 * LABEL_PADDING
+        widest = max(text_width(measure, str(label), face) for label in labels)
+        margin = widest + 2 * LABEL_PADDING
     most = max(row.shape[0] for row in checked)
     width = margin + gap + most * (cell_w + gap)
     height = gap + len(checked) * (cell_h + gap)
@@ -147,13 +120,13 @@ def render_grid(
             big = np.repeat(np.repeat(image, scale, axis=0), scale, axis=1)
             canvas.paste(Image.fromarray(big, mode="L"), (margin + gap + c * (cell_w + gap), top))
         if labels is not None:
-            _, text_top, _, text_bottom = draw.textbbox((0, 0), str(labels[r]), font=font)
+            _, text_top, _, text_bottom = draw.textbbox((0, 0), str(labels[r]), font=face)
             y = top + int(cell_h - text_top - text_bottom) // 2  # centred on the row
-            draw.text((LABEL_PADDING, y), str(labels[r]), fill=TEXT_COLOR, font=font)
+            draw.text((LABEL_PADDING, y), str(labels[r]), fill=TEXT_COLOR, font=face)
     return canvas
 
 
-def save_png(image: Image.Image, path: Path | str) -> Path:
+def save_png(image: Image.Image, path: Path | str, what: str = "PNG") -> Path:
     """Save ``image`` as a PNG at ``path``, all at once or not at all.
 
     The PNG is written to a temp file beside ``path`` and renamed over it when
@@ -183,9 +156,33 @@ def save_png(image: Image.Image, path: Path | str) -> Path:
     PosixPath('grid.png')
     """
     path = Path(path)
-    try:
-        atomic_write(path, lambda tmp_name: image.save(tmp_name, format="PNG"))
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise GanRuntimeError(f"cannot write PNG {str(path)!r}: {reason}") from None
-    return path
+    return atomic_write(path, lambda tmp_name: image.save(tmp_name, format="PNG"), what)
+
+
+def caption_rows(grid: Image.Image, captions: Sequence[str], cell_height: int, images_per_row: int, cell_width: int,
+                 gap: int = 2) -> Image.Image:
+    """Insert one line of text under each row of a :func:`~ganedge.runtime.render_grid` picture.
+
+    The grid is cut into its rows (``gap`` + ``cell_height`` each) and laid
+    out again with a caption strip below every row, aligned with its images.
+
+    Examples
+    --------
+    >>> grid = render_grid([np.zeros((8, 28, 28), np.uint8)] * 2, ["random z", "#71 = -10"])
+    >>> captioned = caption_rows(grid, ["Trouser 62%", "Bag 100%"], 84, 8, 84)
+    >>> captioned.width == grid.width and captioned.height > grid.height
+    True
+    """
+    face = font(cell_height // 6)
+    measure = ImageDraw.Draw(Image.new("L", (1, 1)))
+    text_height = max(measure.textbbox((0, 0), "Ag%", font=face)[3], 1)
+    strip = text_height + 2 * gap + 2
+    left = grid.width - images_per_row * (cell_width + gap)
+    canvas = Image.new(grid.mode, (grid.width, gap + len(captions) * (cell_height + strip + gap)), 255)
+    draw = ImageDraw.Draw(canvas)
+    for r, caption in enumerate(captions):
+        source_top = gap + r * (cell_height + gap)
+        top = gap + r * (cell_height + strip + gap)
+        canvas.paste(grid.crop((0, source_top, grid.width, source_top + cell_height)), (0, top))
+        draw.text((left, top + cell_height + gap), caption, fill=0, font=face)
+    return canvas

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import DatasetError
+
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "ganedge" / "fashion-mnist"
 
@@ -40,10 +42,6 @@ HOW_TO_GET = (
     "install it with `apt-get install dataset-fashion-mnist`, point --data-dir at a folder "
     "with the four *-ubyte.gz files, or pass --download (gan-train)"
 )
-
-
-class DatasetError(Exception):
-    """FashionMNIST is missing, unreadable or corrupt; the message says how to get it."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +79,13 @@ def has_all_files(folder: Path) -> bool:
 
 
 def find_local_data_dir(data_dir: Path | None = None) -> Path | None:
-    """``data_dir`` if given (an error if it lacks the files), else the Debian folder, else the cache; ``None`` if neither has them."""
+    """``data_dir`` if given (an error if it lacks the files), else the Debian folder, else the cache; ``None`` if neither has them.
+
+    Examples
+    --------
+    >>> find_local_data_dir() == DEBIAN_DIR   # CI installs Debian's dataset-fashion-mnist
+    True
+    """
     if data_dir is not None:
         if not has_all_files(data_dir):
             raise DatasetError(f"--data-dir {data_dir} does not hold the four FashionMNIST *-ubyte.gz files; {HOW_TO_GET}")
@@ -112,7 +116,7 @@ def read_split(folder: Path, split: str = "train") -> Split:
 
     Examples
     --------
-    >>> test = read_split(DEBIAN_DIR, "test")          # doctest: +SKIP
+    >>> test = read_split(DEBIAN_DIR, "test")
     >>> test.images.shape, test.labels.shape
     ((10000, 28, 28), (10000,))
     """
@@ -122,3 +126,24 @@ def read_split(folder: Path, split: str = "train") -> Split:
     images, images_md5 = _read_checked(folder, images_name)
     labels, labels_md5 = _read_checked(folder, labels_name)
     return Split(images, labels, folder, {images_name: images_md5, labels_name: labels_md5})
+
+
+def find_data_dir(data_dir: Path | None = None) -> Path:
+    """Like :func:`find_local_data_dir`, but a :class:`DatasetError` saying how to get the data when none is found."""
+    found = find_local_data_dir(data_dir)
+    if found is None:
+        raise DatasetError(f"FashionMNIST not found in {DEBIAN_DIR} or {CACHE_DIR}; {HOW_TO_GET}")
+    return found
+
+
+def read_splits(data_dir: Path | None = None) -> tuple[Path, Split, Split]:
+    """The folder, test split and train split of FashionMNIST, found and verified (what ``gan-eval`` measures against).
+
+    Examples
+    --------
+    >>> folder, test, train = read_splits()
+    >>> len(test.images), len(train.images)
+    (10000, 60000)
+    """
+    folder = find_data_dir(data_dir)
+    return folder, read_split(folder, "test"), read_split(folder, "train")

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import GanRuntimeError
+from ..base.errors import GanRuntimeError
 
 UNMODIFIED_LABEL = "random z"
 

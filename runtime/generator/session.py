@@ -31,12 +31,10 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .errors import GanRuntimeError
-from .metadata import INPUT_NAME, OUTPUT_NAME, GeneratorMetadata
+from ..base.contract import INPUT_NAME, OUTPUT_NAME, GeneratorMetadata
+from ..base.devices import CPU_PROVIDER, CUDA_PROVIDER, DEVICES
+from ..base.errors import GanRuntimeError
 
-DEVICES = ("auto", "cpu", "cuda")
-CPU_PROVIDER = "CPUExecutionProvider"
-CUDA_PROVIDER = "CUDAExecutionProvider"
 ORT_DEFAULT_LOG_SEVERITY = 2  # onnxruntime's own default (warning); there is no getter to read it back
 ORT_SILENT_LOG_SEVERITY = 4  # fatal only: the level that silences a failed CUDA provider load (measured)
 SESSION_LOG_SEVERITY = 3  # errors only: no "initializer not used" chatter on every run
@@ -143,7 +141,7 @@ def open_session(path: Path, device: str = "auto") -> tuple[Any, str]:
 
     Examples
     --------
-    >>> from ganedge.runtime.generator import BUNDLED_MODEL
+    >>> from ganedge.runtime.models import BUNDLED_MODEL
     >>> session, provider = open_session(BUNDLED_MODEL, "cpu")
     >>> provider
     'CPUExecutionProvider'
@@ -189,7 +187,7 @@ def check_graph(session: Any, path: Path) -> GeneratorMetadata:
 
     Examples
     --------
-    >>> from ganedge.runtime.generator import BUNDLED_MODEL
+    >>> from ganedge.runtime.models import BUNDLED_MODEL
     >>> session, provider = open_session(BUNDLED_MODEL, "cpu")
     >>> check_graph(session, BUNDLED_MODEL).latent_dim
     100
@@ -246,7 +244,7 @@ def run_batch(session: Any, provider: str, latents: np.ndarray, out: np.ndarray 
 
     Examples
     --------
-    >>> from ganedge.runtime.generator import BUNDLED_MODEL
+    >>> from ganedge.runtime.models import BUNDLED_MODEL
     >>> session, provider = open_session(BUNDLED_MODEL, "cpu")
     >>> run_batch(session, provider, np.zeros((2, 100), np.float32)).shape
     (2, 1, 28, 28)
@@ -270,7 +268,7 @@ def run_bound(session: Any, latents: np.ndarray, out: np.ndarray | None = None) 
 
     Examples
     --------
-    >>> from ganedge.runtime.generator import BUNDLED_MODEL
+    >>> from ganedge.runtime.models import BUNDLED_MODEL
     >>> session, provider = open_session(BUNDLED_MODEL, "cpu")
     >>> run_bound(session, np.zeros((2, 100), np.float32)).shape
     (2, 1, 28, 28)
@@ -295,7 +293,7 @@ class OpenedModel:
 
     Examples
     --------
-    >>> from ganedge.runtime.generator import BUNDLED_MODEL
+    >>> from ganedge.runtime.models import BUNDLED_MODEL
     >>> OpenedModel(BUNDLED_MODEL, "cpu").provider
     'CPUExecutionProvider'
     """

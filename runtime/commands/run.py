@@ -1,0 +1,177 @@
+"""``gan-run``: the report's experiment as one labelled PNG grid, a thin layer over :class:`GeneratorModel`.
+
+Parse the options, open the model, ask it for the rows
+(:meth:`~ganedge.runtime.GeneratorModel.experiment`), draw them
+(:meth:`~ganedge.runtime.GeneratorModel.render`), optionally classify them
+(``--explain``) and save the PNG (and an ``.npz``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import click
+
+from .shared import (
+    CONTEXT_SETTINGS, DirectionWalk, Perturbation, classifier_option, device_option, distinct_numbers, model_option,
+    parse_direction, parse_perturb, resolve_model, run_command,
+)
+
+DEFAULT_OUT = Path("gan-run.png")
+DEFAULT_N = 8  # the report's rows of 8
+DEFAULT_SEED = 0
+DEFAULT_SCALE = 3  # 28 px -> 84 px: big enough to see a garment's shape
+# "Absurd" sizes for a grid a person looks at (the API itself has no limit and chunks any n):
+MAX_IMAGES_PER_ROW = 64  # 64 x 84 px is already ~5,500 px wide; wider rows cannot be compared by eye
+MAX_EXPLAIN_N = 10_000  # --explain counts, the PNG shows --show: shares to 0.01%
+MAX_GRID_ROWS = 64  # the report's 5 numbers x (1 + 3 values) is 20 rows; 64 rows of 84 px is ~5,500 px tall
+MAX_SCALE = 16  # 28 px -> 448 px per image; larger only blows up the file
+
+
+@click.command(context_settings=CONTEXT_SETTINGS)
+@model_option
+@click.option("--perturb", "perturbations", type=parse_perturb, multiple=True, callback=distinct_numbers,
+              metavar="N=V1,V2,...",
+              help="Set latent number N (counted from 1 to the latent size, as in the report) to each value, "
+                   "in all latents; one row per value after the unmodified row. Repeatable.")
+@click.option("--direction", "directions", type=parse_direction, multiple=True, callback=distinct_numbers,
+              metavar="K=V1,V2,...",
+              help="Walk along SeFa direction K (1 = largest eigenvalue; stored in the model by gan-export): "
+                   "z + V * direction_K, additive, so V=0 is the unmodified latent. Rows as for --perturb. Repeatable.")
+@click.option("--n", "n", type=click.IntRange(1, MAX_EXPLAIN_N), default=DEFAULT_N, show_default=True,
+              metavar="COUNT", help=f"Latents, i.e. images per row (at most {MAX_IMAGES_PER_ROW}: wider rows are "
+                                    f"unreadable; with --explain up to {MAX_EXPLAIN_N}, the PNG showing the first --show).")
+@click.option("--seed", type=click.IntRange(min=0), default=DEFAULT_SEED, show_default=True, metavar="INT",
+              help="Seed of the random latents; the same seed and model give byte-identical files.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_OUT, show_default=True,
+              metavar="FILE.png", help="The PNG grid to write.")
+@click.option("--npz", "npz_path", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE.npz",
+              help="Also save latents [rows, n, latent], images uint8 [rows, n, 28, 28] and labels [rows] "
+                   "(with --explain also class_shares [rows, classes] and class_names).")
+@click.option("--explain", is_flag=True,
+              help="Classify every image with the measuring classifier and print each row's class shares "
+                   "(top classes with %). With --n 2000 the shares are numbers, not 1/8 steps.")
+@click.option("--explain-in-png", "explain_in_png", is_flag=True,
+              help="Like --explain, and also write each row's top 2 classes under it in the PNG.")
+@classifier_option("Measuring classifier .onnx for --explain  [default: the bundled one]")
+@click.option("--show", type=click.IntRange(1, MAX_IMAGES_PER_ROW), default=None, metavar="COUNT",
+              help=f"Images per row drawn in the PNG  [default: all --n; the first {DEFAULT_N} when --n is above "
+                   f"{MAX_IMAGES_PER_ROW}]")
+@device_option
+@click.option("--scale", type=click.IntRange(1, MAX_SCALE), default=DEFAULT_SCALE, show_default=True, metavar="FACTOR",
+              help="Enlarge each 28 px image this many times (nearest neighbour).")
+@click.version_option(package_name="ganedge", prog_name="gan-run")
+def gan_run(model_path: Path | None, perturbations: tuple[Perturbation, ...], directions: tuple[DirectionWalk, ...],
+            n: int, seed: int, out: Path, npz_path: Path | None, explain: bool, explain_in_png: bool,
+            classifier_path: Path | None, show: int | None, device: str, scale: int) -> None:
+    """Generate FashionMNIST-like images with a ganedge generator; save one labelled PNG grid.
+
+    Without --perturb: one row of --n images from --n random latents (the
+    report's second figure). Each --perturb N=V1,V2,... is the report's
+    experiment: the same latents with latent number N set to each value in all
+    of them. Latent numbers count from 1 to the latent size, as in the report
+    (71 is the 71st number). For each --perturb the grid gets the unmodified
+    row ("random z") plus one row per value ("#71 = -10"). Each --direction
+    K=V1,V2,... does the same along closed-form SeFa direction K (Shen & Zhou,
+    CVPR 2021), adding V times the unit direction ("dir 1 = -5").
+
+    --explain measures what the rows show: the measuring classifier's class
+    shares per row (the share of the row's images predicted as each class).
+    With the report's 8 images they move in 1/8 steps; --n 2000 --explain
+    turns the report's by-eye claims into numbers (the PNG then shows the first
+    --show images of each row).
+
+    The model is --model PATH, else runs/latest/generator.onnx when it exists
+    (your own gan-train; gan-export --opset 17), else the one bundled with
+    ganedge; the model and provider used are printed. The same --seed and
+    model give a byte-identical PNG and arrays. Bad input: one line on stderr,
+    exit code 2, no file written.
+
+    \b
+    Examples:
+      gan-run                              # 8 images from 8 random latents -> gan-run.png
+      gan-run --perturb 2=0,10,100         # the report's three experiments
+      gan-run --perturb 71=-10,10,100
+      gan-run --perturb 100=-50,-10,10
+      gan-run --perturb 2=0,10,100 --perturb 71=-10,10,100 --perturb 100=-50,-10,10 --out report.png
+      gan-run --perturb 71=-10,10,100 --n 2000 --explain      # the report's claim, as class shares
+      gan-run --direction 1=-5,0,5 --explain-in-png           # SeFa direction 1, shares under each row
+      gan-run --model my.onnx --device cuda --n 16 --seed 7 --npz arrays.npz
+    """
+    explain = explain or explain_in_png
+    _check_sizes(n, explain, classifier_path, perturbations, directions)
+    import numpy as np  # deferred, like every heavy import, so --help answers at once
+
+    from ..base.files import check_writable, save_npz
+    from ..base.pictures import save_png
+    from ..generator.model import GeneratorModel
+
+    check_writable(out, "--out")
+    if npz_path is not None:
+        check_writable(npz_path, "--npz")
+
+    path, source = resolve_model(model_path)
+    model = GeneratorModel(path, device=device)
+    click.echo(f"model: {path} ({source}; latent size {model.latent_dim})")
+    click.echo(f"provider: {model.provider} (--device {device})")
+    latent_rows, labels = model.experiment(model.sample_latents(n, seed), perturbations, directions)
+    images = model.generate_rows(latent_rows)
+    shown = min(show if show is not None else (n if n <= MAX_IMAGES_PER_ROW else DEFAULT_N), n)
+    grid = model.render(list(images[:, :shown]), labels, scale=scale)
+    arrays: dict[str, Any] = {"latents": latent_rows, "images": images, "labels": np.array(labels)}
+    if explain:
+        grid, arrays = _explain(images, labels, grid, arrays, classifier_path, device, explain_in_png, shown, scale)
+    save_png(grid, out, "--out")
+    click.echo(f"wrote {out} ({len(labels)} x {shown} images{'' if shown == n else f', the first {shown} of {n} per row'})")
+    if npz_path is not None:
+        save_npz(npz_path, arrays)
+        click.echo(f"wrote {npz_path} ({', '.join(arrays)})")
+
+
+def _check_sizes(n: int, explain: bool, classifier_path: Path | None, perturbations: Sequence[Perturbation],
+                 directions: Sequence[DirectionWalk]) -> None:
+    """Refuse, before any work, grids too large to read and options that would be silently ignored."""
+    if n > MAX_IMAGES_PER_ROW and not explain:
+        raise click.BadParameter(f"{n} is more than {MAX_IMAGES_PER_ROW} images per row, too wide to compare by eye; "
+                                 f"--n up to {MAX_EXPLAIN_N} is for --explain", param_hint="'--n'")
+    if classifier_path is not None and not explain:
+        raise click.BadParameter("is only used by --explain; add --explain", param_hint="'--classifier'")
+    blocks = len(perturbations) + len(directions)
+    rows_wanted = max(blocks, 1) + sum(len(p.values) for p in (*perturbations, *directions))
+    if rows_wanted > MAX_GRID_ROWS:
+        raise click.BadParameter(f"that makes {rows_wanted} rows; at most {MAX_GRID_ROWS} fit one readable grid",
+                                 param_hint="'--perturb'" if not directions else "'--perturb' / '--direction'")
+
+
+def _explain(images: Any, labels: list[str], grid: Any, arrays: dict[str, Any], classifier_path: Path | None,
+             device: str, in_png: bool, shown: int, scale: int) -> tuple[Any, dict[str, Any]]:
+    """``--explain``: print each row's class shares (and with ``--explain-in-png`` write them under the rows)."""
+    import numpy as np
+
+    from ..base.pictures import caption_rows
+    from ..measure.classifier import ClassifierModel
+    from ..measure.shares import row_class_shares
+    from ..measure.tables import format_explain_table, format_shares
+
+    classifier = ClassifierModel(classifier_path, device=device)
+    shares = row_class_shares(classifier, images)
+    click.echo(f"classifier: {classifier.path}")
+    click.echo(format_explain_table(labels, shares, classifier.class_names, images.shape[1]))
+    if in_png:
+        height, width = (side * scale for side in images.shape[2:])
+        captions = [format_shares(row, classifier.class_names, top=2, short=True) for row in shares]
+        grid = caption_rows(grid, captions, height, shown, width)
+    return grid, arrays | {"class_shares": shares, "class_names": np.array(classifier.class_names)}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``gan-run``: run the command, turn every user error into one line and exit code 2.
+
+    Examples
+    --------
+    >>> main(["--perturb", "71=-10,10,100", "--out", "perturb.png"])
+    model: ...
+    0
+    """
+    return run_command(gan_run, "gan-run", argv)

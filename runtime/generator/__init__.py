@@ -1,0 +1,9 @@
+"""Floor 2 of ganedge: the generator runtime (onnxruntime + numpy).
+
+- :mod:`.session`: an ``.onnx`` file opened on the device asked for;
+- :mod:`.model`: :class:`GeneratorModel`, latents -> images;
+- :mod:`.latents`: sampling latents and the report's perturbation experiment;
+- :mod:`.directions`: walking along SeFa and random directions.
+
+Imports the base (floor 1) only.
+"""
