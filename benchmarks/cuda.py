@@ -62,13 +62,9 @@ def torch_cuda(checkpoint: Path, batch_sizes: Sequence[int], budget: Budget) -> 
     """Eager PyTorch on ``cuda:0``: compute, host-to-device and device-to-host per batch size."""
     import torch
 
-    from ganedge.train.checkpoint import load_checkpoint
-    from ganedge.train.model import Generator
+    from ganedge.train.checkpoint import generator_from_checkpoint
 
-    state = load_checkpoint(checkpoint)
-    generator = Generator(int(state["config"]["latent_dim"]))
-    generator.load_state_dict(state["generator"])
-    generator = generator.eval().to("cuda")
+    generator = generator_from_checkpoint(checkpoint).to("cuda")
     sync = torch.cuda.synchronize
     results: dict[str, Any] = {"device": torch.cuda.get_device_name(0), "batches": {}}
     for batch in batch_sizes:

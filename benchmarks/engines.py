@@ -29,9 +29,9 @@ LEAKY_SLOPE = 0.2  # the report's LeakyReLU(0.2), as in ganedge.train.model
 
 def generator_weights(checkpoint: Path) -> dict[str, np.ndarray]:
     """The Generator's four tensors as float32 NumPy arrays (``fc1.weight`` etc.)."""
-    from ganedge.train.checkpoint import load_checkpoint
+    from ganedge.train.checkpoint import generator_from_checkpoint
 
-    state = load_checkpoint(checkpoint)["generator"]
+    state = generator_from_checkpoint(checkpoint).state_dict()
     return {name: tensor.detach().cpu().numpy().astype(np.float32) for name, tensor in state.items()}
 
 
@@ -39,13 +39,9 @@ def torch_engine(checkpoint: Path, device: str = "cpu") -> Engine:
     """Eager PyTorch on ``device``; threads are whatever ``torch.set_num_threads`` was given."""
     import torch
 
-    from ganedge.train.checkpoint import load_checkpoint
-    from ganedge.train.model import Generator
+    from ganedge.train.checkpoint import generator_from_checkpoint
 
-    state = load_checkpoint(checkpoint)
-    generator = Generator(int(state["config"]["latent_dim"]))
-    generator.load_state_dict(state["generator"])
-    generator.eval()
+    generator = generator_from_checkpoint(checkpoint)
 
     def generate(latents: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
@@ -112,26 +108,10 @@ def numpy_engine(checkpoint: Path) -> Engine:
 
 
 def runtime_model(model_path: Path, threads: int) -> Any:
-    """The ganedge runtime's model object, opened on the CPU through its public API.
+    """The ganedge runtime's model object, opened on the CPU through its public API with ``threads`` threads."""
+    from ganedge.runtime import GeneratorModel
 
-    Passes the thread count when the API takes one; otherwise the runtime uses
-    onnxruntime's default (one thread per physical core), which the results
-    record as such.
-    """
-    import inspect
-
-    from ganedge import runtime
-
-    factory = getattr(runtime, "GeneratorModel", None) or getattr(runtime, "load_generator")
-    parameters = inspect.signature(factory).parameters
-    kwargs: dict[str, Any] = {}
-    if "device" in parameters:
-        kwargs["device"] = "cpu"
-    for name in ("threads", "num_threads", "intra_op_num_threads"):
-        if name in parameters:
-            kwargs[name] = threads
-            break
-    return factory(model_path, **kwargs)
+    return GeneratorModel(model_path, device="cpu", threads=threads)
 
 
 def runtime_engine(model_path: Path, threads: int) -> Engine:
@@ -144,46 +124,21 @@ def runtime_engine(model_path: Path, threads: int) -> Engine:
     return generate
 
 
-def runtime_threads_note(threads: int) -> str:
-    """How many threads the runtime engine runs with, for the results file."""
-    import inspect
-
-    try:
-        from ganedge import runtime
-
-        factory = getattr(runtime, "GeneratorModel", None) or getattr(runtime, "load_generator")
-        parameters = inspect.signature(factory).parameters
-    except (ImportError, AttributeError, TypeError, ValueError):
-        return "runtime not available"
-    for name in ("threads", "num_threads", "intra_op_num_threads"):
-        if name in parameters:
-            return f"{threads} (passed as {name}=)"
-    return "onnxruntime's default (the API takes no thread count)"
-
-
-def build_cpu_engines(checkpoint: Path, fp32_model: Path, threads: int) -> tuple[dict[str, Engine], dict[str, str]]:
-    """All four CPU engines on the same weights, and the reason for any that cannot be built.
+def build_cpu_engines(checkpoint: Path, fp32_model: Path, threads: int) -> dict[str, Engine]:
+    """All four CPU engines on the same weights.
 
     Examples
     --------
-    >>> engines, skipped = build_cpu_engines(ckpt, onnx_path, threads=2)   # doctest: +SKIP
+    >>> engines = build_cpu_engines(ckpt, onnx_path, threads=2)   # doctest: +SKIP
     >>> sorted(engines)
     ['ganedge-runtime', 'numpy-blas', 'ort-session-run', 'pytorch-eager']
     """
-    builders: dict[str, Callable[[], Engine]] = {
-        ENGINE_TORCH: lambda: torch_engine(checkpoint),
-        ENGINE_RUNTIME: lambda: runtime_engine(fp32_model, threads),
-        ENGINE_SESSION: lambda: session_engine(fp32_model, threads),
-        ENGINE_NUMPY: lambda: numpy_engine(checkpoint),
+    return {
+        ENGINE_TORCH: torch_engine(checkpoint),
+        ENGINE_RUNTIME: runtime_engine(fp32_model, threads),
+        ENGINE_SESSION: session_engine(fp32_model, threads),
+        ENGINE_NUMPY: numpy_engine(checkpoint),
     }
-    engines: dict[str, Engine] = {}
-    skipped: dict[str, str] = {}
-    for name, build in builders.items():
-        try:
-            engines[name] = build()
-        except (ImportError, AttributeError) as error:  # the runtime may not be installed
-            skipped[name] = f"cannot be built: {type(error).__name__}: {error}"
-    return engines, skipped
 
 
 def fixed_latents(batch: int, latent_dim: int, seed: int) -> np.ndarray:

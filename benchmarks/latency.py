@@ -63,7 +63,6 @@ def profile_calls(engine: Engine, latents: np.ndarray, calls: int, top: int = 8)
 
 def measure_latency(
     engines: Mapping[str, Engine],
-    skipped: Mapping[str, str],
     batch_sizes: Sequence[int],
     budget: Budget,
     latent_dim: int,
@@ -73,15 +72,13 @@ def measure_latency(
 
     Examples
     --------
-    >>> section = measure_latency(engines, {}, (1, 8), QUICK, 100, None)   # doctest: +SKIP
+    >>> section = measure_latency(engines, (1, 8), QUICK, 100, None)   # doctest: +SKIP
     >>> section["engines"]["pytorch-eager"]["batches"]["8"]["median_s"] > 0
     True
     """
     results: dict[str, Any] = {
         name: {"label": ENGINE_LABELS.get(name, name), "batches": {}} for name in ENGINES if name in engines
     }
-    for name, reason in skipped.items():
-        results[name] = {"label": ENGINE_LABELS.get(name, name), "skipped": reason}
     for batch in batch_sizes:
         latents = fixed_latents(batch, latent_dim, LATENT_SEED)
         reference = engines[ENGINE_TORCH](latents) if ENGINE_TORCH in engines else None

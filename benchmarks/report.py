@@ -85,12 +85,10 @@ def latency_lines(section: dict[str, Any], sgemm: dict[str, Any]) -> list[str]:
             share = f"{row['sgemm_share']:.0%}" if "sgemm_share" in row else "-"
             detail.append([f"{batch:,}", ENGINE_LABELS[name], _ms(row["median_s"]), _ms(row["p99_s"]), str(row["calls"]),
                            _rate(row["images_per_s"]), f"{row['speedup_vs_torch']:.2f}x", f"{row['gflops']:.1f}", share])
-    skipped = [f"- {ENGINE_LABELS.get(name, name)}: skipped, {engine['skipped']}"
-               for name, engine in section["engines"].items() if "skipped" in engine]
     sgemm_line = (f"SGEMM reference: {sgemm['gflops']:.0f} GFLOP/s (NumPy float32 {sgemm['size']}x{sgemm['size']} matmul"
                   + (f"; torch's matmul {sgemm['torch_gflops']:.0f}" if "torch_gflops" in sgemm else "") + ").") \
         if "gflops" in sgemm else "SGEMM reference: not measured."
-    return lines + skipped + ["", sgemm_line, "", "<details><summary>Every engine and batch: median, p99, calls, "
+    return lines + ["", sgemm_line, "", "<details><summary>Every engine and batch: median, p99, calls, "
                               "images/s, GFLOP/s, share of SGEMM</summary>", ""] + _table(
         ["batch", "engine", "median ms", "p99 ms", "calls", "images/s", "vs PyTorch", "GFLOP/s", "% SGEMM"], detail) + [
         "", "</details>"]

@@ -83,7 +83,7 @@ def run_benchmarks(
     """
     from .cold_start import measure_cold_start
     from .cuda import measure_cuda
-    from .engines import build_cpu_engines, runtime_threads_note, torch_engine
+    from .engines import build_cpu_engines, torch_engine
     from .latency import measure_latency
     from .models import prepare_models
     from .notes import all_notes
@@ -107,7 +107,7 @@ def run_benchmarks(
         "created_at": now,
         "quick": quick,
         "machine": machine,
-        "runtime_threads": runtime_threads_note(threads),
+        "runtime_threads": f"{threads} (load_generator(..., threads={threads}))",
         "budget": budget.__dict__,
         "sections": {name: {"skipped": NOT_SELECTED} for name in d.SECTIONS},
         "background_cores": {},  # per section: other processes' average CPU use (cores) while it ran
@@ -142,8 +142,8 @@ def run_benchmarks(
             return section
 
         def latency() -> dict[str, Any]:
-            engines, skipped = build_cpu_engines(model.checkpoint, model.exports["fp32"], threads)
-            return measure_latency(engines, skipped, d.BATCH_SIZES, budget, latent_dim, measured["sgemm_gflops"])
+            engines = build_cpu_engines(model.checkpoint, model.exports["fp32"], threads)
+            return measure_latency(engines, d.BATCH_SIZES, budget, latent_dim, measured["sgemm_gflops"])
 
         jobs: dict[str, Callable[[], dict[str, Any]]] = {
             "sgemm": sgemm,

@@ -50,7 +50,8 @@ def generator_to_onnx(generator: torch.nn.Module, latent_dim: int, opset: int) -
 
     Examples
     --------
-    >>> model = generator_to_onnx(Generator().eval(), 100, 17)     # doctest: +SKIP
+    >>> from ganedge.train.model import Generator
+    >>> model = generator_to_onnx(Generator().eval(), 100, 17)
     >>> [node.op_type for node in model.graph.node]
     ['Gemm', 'LeakyRelu', 'Gemm', 'Tanh', 'Reshape']
     """

@@ -70,9 +70,9 @@ def export_generator(
 
     Examples
     --------
-    >>> result = export_generator(Path("runs/latest/checkpoint.pt"))       # doctest: +SKIP
+    >>> result = export_generator(Path("runs/latest/checkpoint.pt"), Path("generator.onnx"))   # after gan-train
     >>> result.path, result.figures["batch_256"]["max_abs_diff"] < 1e-5
-    (PosixPath('runs/latest/generator.onnx'), True)
+    (PosixPath('generator.onnx'), True)
     """
     if precision not in PRECISIONS:
         raise ExportError(f"unknown precision {precision!r}; use one of {', '.join(PRECISIONS)}")

@@ -23,7 +23,11 @@ def convert_precision(model: onnx.ModelProto, precision: str) -> onnx.ModelProto
 
     Examples
     --------
-    >>> int8_model = convert_precision(fp32_model, "int8")     # doctest: +SKIP
+    >>> from ganedge.export.convert import generator_to_onnx
+    >>> from ganedge.train.model import Generator
+    >>> int8_model = convert_precision(generator_to_onnx(Generator().eval(), 100, 17), "int8")
+    >>> "MatMulInteger" in {node.op_type for node in int8_model.graph.node}
+    True
     """
     if precision == "fp32":
         return model

@@ -49,7 +49,10 @@ def validate_against_torch(
 
     Examples
     --------
-    >>> figures = validate_against_torch(model, generator, "fp32")   # doctest: +SKIP
+    >>> from ganedge.export.convert import generator_to_onnx
+    >>> from ganedge.train.model import Generator
+    >>> generator = Generator().eval()
+    >>> figures = validate_against_torch(generator_to_onnx(generator, 100, 17), generator, "fp32")
     >>> figures["batch_7"]["max_abs_diff"] < 1e-5
     True
     """

@@ -71,8 +71,9 @@ class GanTrainer:
 
     Examples
     --------
-    >>> trainer = GanTrainer(TrainConfig(max_steps=10), data, torch.device("cpu"))  # doctest: +SKIP
-    >>> trainer.run_epoch()                                                          # doctest: +SKIP
+    >>> trainer = GanTrainer(TrainConfig(max_steps=10), torch.rand(640, 784) * 2 - 1, torch.device("cpu"))
+    >>> len(trainer.run_epoch().generator), trainer.global_step
+    (10, 10)
     """
 
     def __init__(self, config: TrainConfig, data: torch.Tensor, device: torch.device) -> None:

@@ -67,7 +67,7 @@ def pixels_to_values(pixels: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> pixels_to_values(np.array([0, 128, 255], dtype=np.uint8)).tolist()
-    [-1.0, 0.003921568859368563, 1.0]
+    [-1.0, 0.003921627998352051, 1.0]
     """
     values = np.asarray(pixels)
     if values.dtype != np.uint8:

@@ -41,6 +41,7 @@ SESSION_LOG_SEVERITY = 3  # errors only: no "initializer not used" chatter on ev
 INSTALL_HINT = "pip install 'ganedge[cpu]' (or 'ganedge[gpu]' for CUDA; never both)"
 CUDA_INSTALL_HINT = "pip uninstall onnxruntime, then pip install 'ganedge[gpu]'"
 MAX_REASON_CHARS = 300
+MAX_THREADS = 256
 # TF32 off: with onnxruntime's default (TF32 on) the CUDA output differed from
 # the CPU's by up to 7.9e-3 on an H200 (measured), far outside the 1e-5 the
 # export is validated to; this model is too small for TF32 to matter for speed.
@@ -100,9 +101,27 @@ def _captured_output(ort: ModuleType) -> Iterator[io.StringIO]:
             collected.write(native.read().decode("utf-8", errors="replace"))
 
 
-def _new_session(ort: ModuleType, path: Path, providers: list[str]) -> Any:
+def check_threads(threads: int | None) -> int | None:
+    """``threads`` if it is ``None`` (onnxruntime's default) or a whole number in ``1..MAX_THREADS``, else an error.
+
+    Examples
+    --------
+    >>> check_threads(2), check_threads(None)
+    (2, None)
+    """
+    if threads is None:
+        return None
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or not 1 <= threads <= MAX_THREADS:
+        raise GanRuntimeError(f"threads must be a whole number from 1 to {MAX_THREADS} (or None for onnxruntime's "
+                              f"default, one per physical core), got {threads!r}")
+    return int(threads)
+
+
+def _new_session(ort: ModuleType, path: Path, providers: list[Any], threads: int | None = None) -> Any:
     options = ort.SessionOptions()
     options.log_severity_level = SESSION_LOG_SEVERITY
+    if threads is not None:
+        options.intra_op_num_threads = threads
     try:
         return ort.InferenceSession(str(path), sess_options=options, providers=providers)
     except Exception as error:  # onnxruntime's pybind errors derive from Exception only
@@ -124,7 +143,7 @@ def _preload_cuda_libraries(ort: ModuleType) -> None:
             pass
 
 
-def open_session(path: Path, device: str = "auto") -> tuple[Any, str]:
+def open_session(path: Path, device: str = "auto", threads: int | None = None) -> tuple[Any, str]:
     """Create an ``InferenceSession`` for ``path`` on ``device`` and report the provider really in use.
 
     Parameters
@@ -133,6 +152,9 @@ def open_session(path: Path, device: str = "auto") -> tuple[Any, str]:
         The ``.onnx`` file.
     device : {"auto", "cpu", "cuda"}
         See the module docstring.
+    threads : int, optional
+        onnxruntime's intra-op threads (``intra_op_num_threads``); ``None``
+        leaves onnxruntime's default, one per physical core.
 
     Returns
     -------
@@ -148,22 +170,23 @@ def open_session(path: Path, device: str = "auto") -> tuple[Any, str]:
     """
     if device not in DEVICES:
         raise GanRuntimeError(f"unknown device {device!r}; use one of {', '.join(DEVICES)}")
+    threads = check_threads(threads)
     if not path.exists():
         raise GanRuntimeError(f"no model file at {str(path)!r}")
     if not path.is_file():
         raise GanRuntimeError(f"{str(path)!r} is not a file; pass the .onnx file itself")
     ort = import_onnxruntime()
     if device == "cpu":
-        session = _new_session(ort, path, [CPU_PROVIDER])
+        session = _new_session(ort, path, [CPU_PROVIDER], threads)
         return session, session.get_providers()[0]
     if CUDA_PROVIDER not in ort.get_available_providers():
         if device == "cuda":
             raise GanRuntimeError(f"--device cuda: this onnxruntime has no CUDA provider; {CUDA_INSTALL_HINT}")
-        session = _new_session(ort, path, [CPU_PROVIDER])
+        session = _new_session(ort, path, [CPU_PROVIDER], threads)
         return session, session.get_providers()[0]
     with _captured_output(ort) as said:
         _preload_cuda_libraries(ort)
-        session = _new_session(ort, path, [(CUDA_PROVIDER, CUDA_PROVIDER_OPTIONS), CPU_PROVIDER])
+        session = _new_session(ort, path, [(CUDA_PROVIDER, CUDA_PROVIDER_OPTIONS), CPU_PROVIDER], threads)
     if CUDA_PROVIDER not in session.get_providers() and device == "cuda":
         raise GanRuntimeError(f"--device cuda: the CUDA provider did not load ({_one_line(said.getvalue())})")
     return session, session.get_providers()[0]
@@ -298,9 +321,9 @@ class OpenedModel:
     'CPUExecutionProvider'
     """
 
-    def __init__(self, path: Path, device: str) -> None:
+    def __init__(self, path: Path, device: str, threads: int | None = None) -> None:
         self._path = path
-        self._session, self._provider = open_session(path, device)
+        self._session, self._provider = open_session(path, device, threads)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self._path)!r}, provider={self._provider!r})"

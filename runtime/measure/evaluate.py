@@ -151,7 +151,7 @@ def floor_subset(train_pixels: np.ndarray, n: int) -> np.ndarray:
     Examples
     --------
     >>> floor_subset(np.arange(10, dtype=np.uint8).reshape(10, 1, 1), 3).ravel().tolist()
-    [0, 3, 8]
+    [5, 6, 9]
     """
     if n > len(train_pixels):
         raise GanRuntimeError(f"the floor needs {n} training images but the train split has {len(train_pixels)}")

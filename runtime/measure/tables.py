@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from ..generator.latents import format_value
-from .evaluate import PRESENT_SHARE, Evaluation
+from .evaluate import PRESENT_SHARE, Evaluation, SampleQuality
 from .shares import DEFAULT_TOP_CLASSES, short_name, top_classes
 from .sweep import Sweep, SweepResult
 
@@ -48,15 +48,28 @@ def format_eval_table(result: Evaluation) -> str:
 
     Examples
     --------
-    >>> print(format_eval_table(result))   # doctest: +SKIP
-    metric                 generator   floor (train vs test)   noise
-    Frechet distance          12.3             0.34            812.0
+    >>> from ganedge.runtime.measure.evaluate import SampleQuality
+    >>> quality = lambda fd, p, r, shares: SampleQuality(fd, p, r, np.array(shares), 0.9)
+    >>> result = Evaluation(1000, 0, 3, ("Bag", "Coat"), quality(140.0, 0.8, 0.2, [0.6, 0.4]),
+    ...                     quality(1.0, 0.83, 0.83, [0.5, 0.5]), quality(900.0, 0.0, 0.0, [1.0, 0.0]))
+    >>> print(format_eval_table(result))
+    metric                 generator  floor (train vs test)       noise
+    ---------------------  ---------  ---------------------  ----------
+    Frechet distance (FD)    140.000                  1.000     900.000
+    precision (k=3)            0.800                  0.830       0.000
+    recall (k=3)               0.200                  0.830       0.000
+    classes >= 2%              2 / 2                  2 / 2       1 / 2
+    mean confidence            0.900                  0.900       0.900
+    top class              Bag 60.0%              Bag 50.0%  Bag 100.0%
+    predicted-class histogram:
+      Bag                      60.0%                  50.0%      100.0%
+      Coat                     40.0%                  50.0%        0.0%
     """
     sets = list(result.sets().values())
     names = result.class_names
     present = f"classes >= {PRESENT_SHARE:.0%}"
 
-    def top(q: Any) -> str:
+    def top(q: SampleQuality) -> str:
         best = int(q.class_shares.argmax())
         return f"{names[best]} {q.class_shares[best]:.1%}"
 
