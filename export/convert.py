@@ -1,7 +1,7 @@
 """PyTorch Generator -> ONNX ``ModelProto`` at exactly the requested opset.
 
 Why the dynamo exporter (``torch.onnx.export(..., dynamo=True)``) and not the
-legacy TorchScript one, measured with torch 2.14.1 on this Generator:
+legacy TorchScript one (torch 2.14.1, this Generator):
 
 - dynamo writes the minimal graph ``Gemm, LeakyRelu, Gemm, Tanh, Reshape``
   with the output typed ``[N, 1, 28, 28]``; the legacy exporter adds nine

@@ -33,6 +33,28 @@ def smoke_run(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     return run_dir
 
 
+@pytest.fixture(scope="session")
+def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small generator-shaped ganedge file (seeded random weights, SeFa directions stored), built by onnx_factory."""
+    from onnx_factory import write_generator_with_sefa
+
+    return write_generator_with_sefa(tmp_path_factory.mktemp("model") / "generator.onnx")
+
+
+@pytest.fixture(scope="session")
+def classifier_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small classifier-shaped ganedge file (a random projection), built by onnx_factory."""
+    from onnx_factory import write_classifier
+
+    return write_classifier(tmp_path_factory.mktemp("classifier") / "classifier.onnx")
+
+
+@pytest.fixture(scope="session")
+def models(model_file: Path, classifier_file: Path) -> tuple[Path, Path]:
+    """The two factory files together: (generator, classifier)."""
+    return model_file, classifier_file
+
+
 @pytest.fixture
 def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run the test inside its own empty folder (commands write relative paths)."""

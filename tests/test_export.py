@@ -11,7 +11,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from cli_checks import Outcome, assert_refused, invoke
+from cli_checks import assert_refused, invoke
 from ganedge.export.cli import main
 from ganedge.export.errors import ValidationError
 from ganedge.export.exporter import export_generator

@@ -11,7 +11,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from cli_checks import Outcome, assert_refused, invoke
+from cli_checks import invoke
 from ganedge.export.classifier import export_classifier
 from ganedge.export.cli import main as export_main
 from ganedge.runtime.base.sefa import factorize_first_layer

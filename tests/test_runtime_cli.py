@@ -22,11 +22,6 @@ REPORT_EXPERIMENTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_generator(tmp_path_factory.mktemp("model") / "generator.onnx")
-
-
 def _run(*args: str) -> int:
     return main(list(args))
 

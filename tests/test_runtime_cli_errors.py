@@ -8,15 +8,10 @@ from pathlib import Path
 
 import pytest
 from cli_checks import refused_in_one_line
-from onnx_factory import write_generator, write_no_metadata_model, write_wrong_input_model
+from onnx_factory import write_no_metadata_model, write_wrong_input_model
 
 from ganedge.runtime.commands.run import MAX_GRID_ROWS, MAX_IMAGES_PER_ROW, main
 from ganedge.runtime.commands.shared import parse_perturb
-
-
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_generator(tmp_path_factory.mktemp("model") / "generator.onnx")
 
 
 def _refused(*args: str) -> str:

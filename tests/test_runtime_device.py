@@ -7,16 +7,10 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 import pytest
-from onnx_factory import write_generator
 
 from ganedge.runtime import GanRuntimeError, GeneratorModel
 
 CUDA = "CUDAExecutionProvider"
-
-
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_generator(tmp_path_factory.mktemp("model") / "generator.onnx")
 
 
 @pytest.fixture

@@ -9,18 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from cli_checks import refused_in_one_line, read_npz as _npz
-from onnx_factory import first_layer_weight, write_generator, write_generator_with_sefa
+from onnx_factory import first_layer_weight, write_generator
 
 from ganedge.runtime import GanRuntimeError, GeneratorModel
 from ganedge.runtime.commands.run import main
 from ganedge.runtime.commands.shared import parse_direction
 from ganedge.runtime.base.sefa import decode_sefa
 from ganedge.runtime.generator.directions import direction_label, sefa_directions, walk_direction
-
-
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_generator_with_sefa(tmp_path_factory.mktemp("model") / "generator.onnx")
 
 
 def _refused(*args: str) -> str:

@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from cli_checks import refused_in_one_line
-from onnx_factory import write_classifier, write_generator
 
 from ganedge.runtime import ClassifierModel, GeneratorModel
 from ganedge.runtime.commands.evaluate import main
@@ -22,12 +21,6 @@ from ganedge.runtime.base.dataset import Split, read_split
 from ganedge.runtime.measure.metrics import frechet_distance_between, manifold_radii, precision_recall
 
 QUICK_TEST_IMAGES = 2000  # the API tests measure against part of the test split; the CLI uses all of it
-
-
-@pytest.fixture(scope="module")
-def models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("models")
-    return write_generator(folder / "generator.onnx"), write_classifier(folder / "classifier.onnx")
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,10 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from onnx_factory import build_generator, reference_images, write_generator, write_model
+from onnx_factory import build_generator, reference_images, write_model
 
 import ganedge.runtime.generator.model as generator_module
 from ganedge.runtime import BUNDLED_MODEL, GanRuntimeError, GeneratorModel, load_generator, to_uint8
-
-
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_generator(tmp_path_factory.mktemp("model") / "generator.onnx")
 
 
 @pytest.fixture(scope="module")

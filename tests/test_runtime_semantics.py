@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from cli_checks import refused_in_one_line, read_npz as _npz
-from onnx_factory import write_classifier, write_generator, write_generator_with_sefa
+from onnx_factory import write_generator
 from PIL import Image
 
 from ganedge.runtime import ClassifierModel, GeneratorModel
@@ -18,12 +18,6 @@ from ganedge.runtime.measure.shares import class_shares, total_variation
 from ganedge.runtime.measure.sweep import SweepResult, sweep_directions, sweep_heatmap, sweep_latent_numbers
 from ganedge.runtime.measure.tables import format_shares
 from ganedge.runtime.commands.sweep import main as gan_sweep
-
-
-@pytest.fixture(scope="module")
-def models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("models")
-    return write_generator_with_sefa(folder / "generator.onnx"), write_classifier(folder / "classifier.onnx")
 
 
 @pytest.fixture(scope="module")

@@ -2,38 +2,12 @@
 
 The report gives no training details; these defaults start from the DCGAN
 paper's (Adam, lr 2e-4, betas (0.5, 0.999), batch 64) with the non-saturating
-loss, plus a lazy R1 penalty on real data, a higher learning rate, a
-smaller batch and a moving average of the generator. The report's plain
-recipe is ``--r1-gamma 0 --lr 2e-4 --batch-size 64 --ema 0``.
-
-Why lr 5e-4 (seed 0, 30 epochs, classifier-FD of 5,000 samples against the
-test split, lower is better): with R1, lr 2e-4 gave 197, 5e-4 gave 172,
-1e-3 182 and 2e-3 220 (one class under 2%). With lr 5e-4, R1 gamma 2 / 5 /
-10 gave 183 / 172 / 167, within the run-to-run noise. Tried at lr 2e-4
-and not kept: linear lr decay over the last half (217), Adam betas
-(0, 0.99) (203); EMA 0.999 there gave 207 (it lags while the weights
-still improve fast; see below for where it pays).
-
-Why batch 32 (lr 5e-4, same probe): seeds 0 / 1 / 2 gave 156 / 165 / 163
-at batch 32 against 172 / 174 / 175 at batch 64: twice the steps per epoch
-for about 30% more time per epoch. Batch 16 gave 173 (seed 0), batch 256
-with lr 1e-3 196, batch 32 with lr 2.5e-4 / 1e-3 165 / 187.
-
-Why an EMA of the generator, 0.999 (batch 32, lr 5e-4, seed 0, same probe):
-at 30 epochs the average measures like the trained weights (156.2 vs
-156.0), which are still improving; by 60 epochs the trained weights stall
-near 160 while the average keeps falling, to 141.6 (0.9995: 141.0, 0.9999:
-143.3, and 0.9999 lags at 30 epochs: 166.1). A linear lr decay over the
-last 30% of 60 epochs instead reached 148.0.
-
-Why R1 is on by default, measured on the real data (seed 0, 30 epochs,
-sample grids of 64 fixed latents): the plain recipe collapsed onto tops and
-shirts (no footwear, trousers or bags in 64 samples), while R1 gamma 5
-brought back sneakers, boots, trousers, bags and dresses; applying it every
-4th step (scaled by 4) looked the same and cost 3.2 s/epoch instead of
-4.3 s (plain: 2.9 s; one thread each, batch 64). 30 epochs: shapes were
-still sharpening and classes still appearing between epoch 20 and 30.
-The model card (runtime/models/MODEL_CARD.md) has every measured run.
+loss, plus a lazy R1 penalty on real data (the plain recipe collapses onto
+tops and shirts), a higher learning rate and a smaller batch (both measured
+better), and a moving average of the generator (it keeps improving where the
+trained weights stall). The report's plain recipe is ``--r1-gamma 0 --lr 2e-4
+--batch-size 64 --ema 0``. Every figure behind these choices is in
+docs/decisions.md, every run in the model card.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """FashionMNIST for training: found locally or downloaded, checked, held in memory.
 
-Why not torchvision's ``FashionMNIST`` + ``DataLoader``: per-sample PIL
-transforms cost about 3x the whole training step on this model. The split is
+Why not torchvision's ``FashionMNIST`` + ``DataLoader``: its per-sample PIL
+transforms cost more than the whole training step on this model. The split is
 60,000 x 784 bytes, so it lives in memory as one tensor and is batched by index.
 
 Where the files come from, in order: ``--data-dir`` when given; else the Debian

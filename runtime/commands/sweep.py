@@ -83,8 +83,8 @@ def gan_sweep(model_path: Path | None, classifier_path: Path | None, values: tup
     (SeFa, Shen & Zhou, CVPR 2021; stored in the model by gan-export) and for
     --random random unit directions, both walked additively (z + v * d); the
     ratio of their mean TVs says how much more SeFa's directions move the
-    classes than directions picked at random (on the bundled model at +-3:
-    about 2x for the top 10, 4-5x for direction 1 alone).
+    classes than directions picked at random (the bundled model's figures
+    are in its model card).
 
     Writes the heatmap PNG (--out) and the full table (--csv, --json).
 

@@ -23,10 +23,9 @@ from .directions import direction_rows, sefa_directions
 from .latents import experiment_rows, perturb_latents, sample_latents
 from .session import OpenedModel, check_graph, run_batch
 
-# Latents per forward pass. Measured on 2 CPU cores at batch 16384: 1024-row chunks written in
-# place ran at 79% of the SGEMM rate against 50% for 4096 (a 3 MiB chunk of images stays in cache
-# for the bias and tanh passes). On CUDA each pass costs a launch and two copies, and one pass of
-# 16384 took 4.1 ms on an H200, so chunks there are larger (bounded: ~200 MiB of images).
+# Latents per forward pass: on the CPU a chunk of images small enough to stay in cache for the bias
+# and tanh passes; on CUDA each pass costs a launch and two copies, so chunks are large (bounded:
+# ~200 MiB of images). Figures in docs/decisions.md.
 DEFAULT_CHUNK_SIZE = 1024
 CUDA_CHUNK_SIZE = 65536
 
@@ -146,9 +145,8 @@ class GeneratorModel(OpenedModel):
     def _to_uint8(self, images: np.ndarray) -> np.ndarray:
         """Pixels of float images, converted ``DEFAULT_CHUNK_SIZE`` rows at a time.
 
-        The conversion's scratch array then stays in cache: measured at batch
-        16384, 15.7 ms in 1024-row pieces against 46.9 ms in one piece here,
-        and 150 ms in one piece on an H200 host, where CUDA runs one large chunk.
+        The conversion's scratch array then stays in cache, also on CUDA,
+        where one large chunk comes home at once (docs/decisions.md).
         """
         if len(images) <= DEFAULT_CHUNK_SIZE:
             return to_uint8(images, self._metadata.value_range)

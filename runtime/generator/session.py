@@ -36,15 +36,15 @@ from ..base.devices import CPU_PROVIDER, CUDA_PROVIDER, DEVICES
 from ..base.errors import GanRuntimeError
 
 ORT_DEFAULT_LOG_SEVERITY = 2  # onnxruntime's own default (warning); there is no getter to read it back
-ORT_SILENT_LOG_SEVERITY = 4  # fatal only: the level that silences a failed CUDA provider load (measured)
+ORT_SILENT_LOG_SEVERITY = 4  # fatal only: 3 still prints onnxruntime-gpu's provider-load error
 SESSION_LOG_SEVERITY = 3  # errors only: no "initializer not used" chatter on every run
 INSTALL_HINT = "pip install 'ganedge[cpu]' (or 'ganedge[gpu]' for CUDA; never both)"
 CUDA_INSTALL_HINT = "pip uninstall onnxruntime, then pip install 'ganedge[gpu]'"
 MAX_REASON_CHARS = 300
 MAX_THREADS = 256
-# TF32 off: with onnxruntime's default (TF32 on) the CUDA output differed from
-# the CPU's by up to 7.9e-3 on an H200 (measured), far outside the 1e-5 the
-# export is validated to; this model is too small for TF32 to matter for speed.
+# TF32 off: with onnxruntime's default (TF32 on) the CUDA output differs from the CPU's far
+# beyond the 1e-5 the export is validated to, and this model is too small for TF32 to matter
+# for speed (docs/decisions.md).
 CUDA_PROVIDER_OPTIONS = {"use_tf32": "0"}
 
 
@@ -254,16 +254,14 @@ def run_batch(session: Any, provider: str, latents: np.ndarray, out: np.ndarray 
     shape that receives the images (and is returned). Safe to call from many
     threads on one session (onnxruntime's ``run`` is thread-safe).
 
-    Which path, as measured (batch 16384, the bundled model):
+    Which path (docs/decisions.md has the figures):
 
     - CPU with ``out``: :func:`run_bound`, the images written in place by the
-      last kernel (31 ms vs 36 ms for run-then-copy on 2 EPYC cores);
+      last kernel, which saves a copy of every large batch;
     - CUDA: plain ``session.run``, which copies the latents in and the images
-      out once each (4.1 ms on an H200 with onnxruntime-gpu 1.31.1), where IO
-      binding with the output bound to a host array took 16.6 ms and the
-      output bound on the GPU then copied out 24 ms. Binding only pays when
-      the caller keeps inputs and outputs on the GPU, which a numpy API
-      cannot.
+      out once each; IO binding to host arrays was slower there. Binding only
+      pays when the caller keeps inputs and outputs on the GPU, which a numpy
+      API cannot.
 
     Examples
     --------

@@ -20,12 +20,10 @@ shows them and as the dataset stores its images.
 
 Why at least 500 images: FD fits a Gaussian to 128-number features, a
 covariance with 8,256 free entries; below a few times 128 samples its estimate
-is mostly noise and FD is dominated by its small-sample bias (measured with the
-bundled classifier: real vs real FD is 23 at n = 200, 12.4 at 500, 5.5 at
-1,000, 2.8 at 2,000 and 0.9 at 10,000, while the bundled generator stays near
-200). The floor is always measured at the same ``n``, so the comparison holds
-at any allowed ``n``; 10,000 (the default, the size of the test split) is the
-number to quote.
+is mostly noise and FD is dominated by its small-sample bias (the figures are
+in docs/decisions.md). The floor is always measured at the same ``n``, so the
+comparison holds at any allowed ``n``; 10,000 (the default, the size of the
+test split) is the number to quote.
 """
 
 from __future__ import annotations
