@@ -118,9 +118,9 @@ class GanCheckpoint:
     """A checked checkpoint: its ``state`` dict, its config, and its generator built and loaded (eval mode)."""
 
     path: Path
-    state: dict[str, Any]
-    config: TrainConfig
-    generator: Generator
+    state: dict[str, Any]  # as torch.load returned it, every field checked
+    config: TrainConfig  # the run's options, validated
+    generator: Generator  # the weights to use: the moving average when the run kept one
 
 
 def read_checkpoint(path: Path) -> GanCheckpoint:
