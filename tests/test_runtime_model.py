@@ -53,13 +53,18 @@ def test_generate_in_chunks_gives_the_same_arrays_as_one_pass(model: GeneratorMo
 
 def test_large_n_runs_in_chunks_of_bounded_size(model: GeneratorModel, monkeypatch: pytest.MonkeyPatch) -> None:
     sizes: list[int] = []
-    real_run_batch = generator_module.run_batch
+    real_run, real_run_into = generator_module.run, generator_module.run_into
 
-    def recording_run_batch(session: object, provider: str, latents: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        sizes.append(len(latents))
-        return real_run_batch(session, provider, latents, out)
+    def recording_run(session: object, names: list[str], feeds: dict[str, np.ndarray], path: Path) -> list[np.ndarray]:
+        sizes.append(len(feeds["z"]))
+        return real_run(session, names, feeds, path)
 
-    monkeypatch.setattr(generator_module, "run_batch", recording_run_batch)
+    def recording_run_into(session: object, name: str, feeds: dict[str, np.ndarray], out: np.ndarray, path: Path) -> np.ndarray:
+        sizes.append(len(feeds["z"]))
+        return real_run_into(session, name, feeds, out, path)
+
+    monkeypatch.setattr(generator_module, "run", recording_run)
+    monkeypatch.setattr(generator_module, "run_into", recording_run_into)
     images = model.generate(model.sample_latents(10_000, seed=4), chunk_size=1024)
     assert images.shape == (10_000, 28, 28)
     assert max(sizes) == 1024 and sum(sizes) == 10_000

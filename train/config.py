@@ -16,11 +16,12 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from ganedge.runtime.base.contract import MAX_LATENT_DIM  # the bound a model file may claim, so any run can be exported
+
 from .errors import TrainError
 
 LATENT_DIM = 100  # the report's: 100 latent numbers
 MAX_SEED = 2**31 - 1  # torch, numpy and every framework accept it; the data order uses seed + 1
-MAX_LATENT_DIM = 10_000  # far beyond any sensible latent; a bound so a typo cannot allocate gigabytes
 DEFAULT_EPOCHS = 30
 DEFAULT_BATCH_SIZE = 32  # see the module docstring; the DCGAN paper's 64 gives fewer steps per epoch
 DEFAULT_LR = 5e-4  # see the module docstring; the DCGAN paper's 2e-4 trains slower

@@ -16,6 +16,7 @@ Every value is a string, as ONNX requires; structured values are JSON.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -46,11 +47,15 @@ FEATURE_DIM_KEY = "ganedge.feature_dim"  # "128"
 TEST_ACCURACY_KEY = "ganedge.test_accuracy"  # on the FashionMNIST test split, e.g. "0.9254"
 
 INPUT_NAME = "z"  # float32 [N, latent_dim]
-OUTPUT_NAME = "image"  # float32 [N, C, H, W] in the value range
+OUTPUT_NAME = "image"  # float32 [N, C, H, W] in the value range: the float contract, in every file
+PIXELS_NAME = "pixels"  # uint8 [N, H, W], the pixel mapping computed in the graph (files from ganedge 0.2 on)
+OUTPUTS_KEY = "ganedge.outputs"  # JSON list of the graph's outputs; absent in older files, which have "image" only
 CLASSIFIER_INPUT_NAME = "image"  # float32 [N, 1, 28, 28] in [-1, 1], as the generator makes them
 CLASSIFIER_OUTPUT_NAMES = ("logits", "features")
 
 IMAGE_SHAPE = (1, 28, 28)
+MAX_LATENT_DIM = 10_000  # bounds what a file may claim, so a hostile one cannot make the runtime allocate gigabytes
+MAX_IMAGE_SIDE = 4096
 
 
 def _json(value: Any) -> str:
@@ -76,7 +81,7 @@ def generator_props(
     *, latent_dim: int, precision: str, opset: int, architecture: str, version: str,
     image_shape: Sequence[int] = IMAGE_SHAPE, training: Mapping[str, Any] | None = None,
     checkpoint_sha256: str | None = None, exported_at: str | None = None,
-    validation: Mapping[str, Any] | None = None, sefa: str | None = None,
+    validation: Mapping[str, Any] | None = None, sefa: str | None = None, outputs: Sequence[str] = (OUTPUT_NAME,),
 ) -> dict[str, str]:
     """The ``metadata_props`` of a generator file, every value a string.
 
@@ -94,6 +99,7 @@ def generator_props(
         VALUE_RANGE_KEY: json.dumps(list(VALUE_RANGE)),
         PIXEL_MAPPING_KEY: PIXEL_MAPPING,
         PRECISION_KEY: precision,
+        OUTPUTS_KEY: json.dumps(list(outputs)),
         **_provenance(version, architecture, opset, training, checkpoint_sha256, exported_at, validation),
     }
     if sefa is not None:
@@ -147,6 +153,12 @@ class GeneratorMetadata:
     image_shape: tuple[int, int, int]
     value_range: tuple[float, float]
     raw: Mapping[str, str] = field(default_factory=dict)
+    outputs: tuple[str, ...] = (OUTPUT_NAME,)
+
+    @property
+    def has_pixels(self) -> bool:
+        """Whether the graph computes the uint8 pixels itself (``pixels``), so the runtime need not."""
+        return PIXELS_NAME in self.outputs
 
     @classmethod
     def from_map(cls, props: Mapping[str, str]) -> "GeneratorMetadata":
@@ -160,14 +172,19 @@ class GeneratorMetadata:
             latent_dim = int(props[LATENT_DIM_KEY])
             shape = tuple(int(v) for v in json.loads(props[IMAGE_SHAPE_KEY]))
             low, high = (float(v) for v in json.loads(props[VALUE_RANGE_KEY]))
+            outputs = tuple(str(name) for name in json.loads(props.get(OUTPUTS_KEY, json.dumps([OUTPUT_NAME]))))
         except (KeyError, ValueError, TypeError) as error:
             raise ValueError(f"ganedge metadata is incomplete or malformed ({error!r})") from None
-        if latent_dim <= 0 or len(shape) != 3 or min(shape) <= 0 or not low < high:
+        if (not 0 < latent_dim <= MAX_LATENT_DIM or len(shape) != 3 or not all(0 < v <= MAX_IMAGE_SIDE for v in shape)
+                or not (math.isfinite(low) and math.isfinite(high) and low < high)):
             raise ValueError(
                 f"ganedge metadata is inconsistent: latent_dim={latent_dim}, "
                 f"image_shape={shape}, value_range=({low}, {high})"
             )
-        return cls(latent_dim, (shape[0], shape[1], shape[2]), (low, high), dict(props))
+        if outputs not in ((OUTPUT_NAME,), (OUTPUT_NAME, PIXELS_NAME)):
+            raise ValueError(f"ganedge metadata lists outputs {list(outputs)}; a generator has {OUTPUT_NAME!r}, "
+                             f"and {PIXELS_NAME!r} after it")
+        return cls(latent_dim, (shape[0], shape[1], shape[2]), (low, high), dict(props), outputs)
 
     def json_field(self, key: str) -> Any:
         """A JSON-valued entry (training summary, validation figures), or ``None`` if absent."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,14 @@ PAYLOAD_MD5 = {
     "train-labels-idx1-ubyte": "9018921c3c673c538a1fc5bad174d6f9",
     "t10k-images-idx3-ubyte": "8181f5470baa50b63fa0f6fddb340f0a",
     "t10k-labels-idx1-ubyte": "15d484375f8d13e6eb1aabb0c3f46965",
+}
+# Size of each file's decompressed content: a reader never inflates more than this (a 6 MB file
+# can hold gigabytes of zeros), and any other size is a corrupt file.
+PAYLOAD_BYTES = {
+    "train-images-idx3-ubyte": 16 + 60_000 * 28 * 28,
+    "train-labels-idx1-ubyte": 8 + 60_000,
+    "t10k-images-idx3-ubyte": 16 + 10_000 * 28 * 28,
+    "t10k-labels-idx1-ubyte": 8 + 10_000,
 }
 SPLIT_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -96,12 +105,36 @@ def find_local_data_dir(data_dir: Path | None = None) -> Path | None:
     return None
 
 
+def read_bounded(path: Path, size: int) -> bytes:
+    """The content of ``path`` (gzip-compressed when it ends in ``.gz``), at most ``size + 1`` bytes of it.
+
+    Reading one byte past the expected size is how a longer (or bomb) file is
+    told apart without inflating it whole. Every failure (a flipped bit, a
+    truncation, a missing file) is one :class:`DatasetError`.
+
+    Examples
+    --------
+    >>> len(read_bounded(DEBIAN_DIR / "t10k-labels-idx1-ubyte.gz", 100))
+    101
+    """
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as stream:
+                return stream.read(size + 1)
+        with open(path, "rb") as stream:
+            return stream.read(size + 1)
+    except (OSError, EOFError, ValueError, zlib.error) as error:  # BadGzipFile is an OSError
+        raise DatasetError(f"cannot read {path}: {error}; {HOW_TO_GET}") from None
+
+
 def _read_checked(folder: Path, name: str) -> tuple[np.ndarray, str]:
     path = folder / f"{name}.gz"
-    try:
-        raw = gzip.decompress(path.read_bytes()) if path.is_file() else (folder / name).read_bytes()
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
-        raise DatasetError(f"cannot read {path}: {error}; {HOW_TO_GET}") from None
+    if not path.is_file():
+        path = folder / name
+    raw = read_bounded(path, PAYLOAD_BYTES[name])
+    if len(raw) != PAYLOAD_BYTES[name]:
+        raise DatasetError(f"{path} is corrupt or not FashionMNIST (its content is {'longer' if len(raw) > PAYLOAD_BYTES[name] else f'{len(raw):,} bytes'}, "
+                           f"expected {PAYLOAD_BYTES[name]:,}); {HOW_TO_GET}")
     digest = hashlib.md5(raw).hexdigest()
     if digest != PAYLOAD_MD5[name]:
         raise DatasetError(

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .errors import GanRuntimeError
-from .files import atomic_write
+from .files import Writer, atomic_write
 
 BACKGROUND = 255  # white gaps and margin: FashionMNIST images are dark on the edges
 TEXT_COLOR = 0
@@ -155,8 +155,12 @@ def save_png(image: Image.Image, path: Path | str, what: str = "PNG") -> Path:
     >>> save_png(render_grid([np.zeros((8, 28, 28), np.uint8)]), "grid.png")
     PosixPath('grid.png')
     """
-    path = Path(path)
-    return atomic_write(path, lambda tmp_name: image.save(tmp_name, format="PNG"), what)
+    return atomic_write(path, png_writer(image), what)
+
+
+def png_writer(image: Image.Image) -> Writer:
+    """A writer of ``image`` as PNG, for :func:`~ganedge.runtime.base.files.write_all`."""
+    return lambda tmp_name: image.save(tmp_name, format="PNG")
 
 
 def caption_rows(grid: Image.Image, captions: Sequence[str], cell_height: int, images_per_row: int, cell_width: int,

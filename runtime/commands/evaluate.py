@@ -13,6 +13,7 @@ import click
 
 from ..measure.evaluate import DEFAULT_EVAL_N, MAX_EVAL_N, MIN_EVAL_N
 from ..measure.metrics import DEFAULT_K
+from ..models import BUNDLED_CLASSIFIER
 from .shared import CONTEXT_SETTINGS, classifier_option, device_option, model_option, resolve_model, run_command
 
 DEFAULT_SEED = 0
@@ -56,16 +57,14 @@ def gan_eval(model_path: Path | None, classifier_path: Path | None, n: int, seed
       gan-eval --n 2000 --seed 1                # quicker, noisier
     """
     from ..base.dataset import read_splits
-    from ..base.files import check_writable, write_json
+    from ..base.files import check_outputs, write_json
     from ..generator.model import GeneratorModel
     from ..measure.classifier import ClassifierModel
     from ..measure.evaluate import evaluate
     from ..measure.tables import format_eval_table
 
-    if json_path is not None:
-        check_writable(json_path, "--json")
-
     path, source = resolve_model(model_path)
+    check_outputs({"--json": json_path}, {"--model": path, "--classifier": classifier_path or BUNDLED_CLASSIFIER})
     generator = GeneratorModel(path, device=device)
     classifier = ClassifierModel(classifier_path, device=device)
     folder, test, train = read_splits(data_dir)

@@ -103,29 +103,46 @@ def gan_run(model_path: Path | None, perturbations: tuple[Perturbation, ...], di
     _check_sizes(n, explain, classifier_path, perturbations, directions)
     import numpy as np  # deferred, like every heavy import, so --help answers at once
 
-    from ..base.files import check_writable, save_npz
-    from ..base.pictures import save_png
+    from ..base.files import check_outputs, npz_writer, write_all
+    from ..base.pictures import png_writer
     from ..generator.model import GeneratorModel
-
-    check_writable(out, "--out")
-    if npz_path is not None:
-        check_writable(npz_path, "--npz")
+    from ..models import BUNDLED_CLASSIFIER
 
     path, source = resolve_model(model_path)
+    check_outputs({"--out": out, "--npz": npz_path},
+                  {"--model": path, "--classifier": (classifier_path or BUNDLED_CLASSIFIER) if explain else None})
     model = GeneratorModel(path, device=device)
     click.echo(f"model: {path} ({source}; latent size {model.latent_dim})")
     click.echo(f"provider: {model.provider} (--device {device})")
-    latent_rows, labels = model.experiment(model.sample_latents(n, seed), perturbations, directions)
-    images = model.generate_rows(latent_rows)
+    classifier = _open_classifier(classifier_path, device) if explain else None
+    latents = model.sample_latents(n, seed)
+    edits = model.experiment_edits(perturbations, directions)
+    labels = [edit.label for edit in edits]
     shown = min(show if show is not None else (n if n <= MAX_IMAGES_PER_ROW else DEFAULT_N), n)
-    grid = model.render(list(images[:, :shown]), labels, scale=scale)
-    arrays: dict[str, Any] = {"latents": latent_rows, "images": images, "labels": np.array(labels)}
-    if explain:
-        grid, arrays = _explain(images, labels, grid, arrays, classifier_path, device, explain_in_png, shown, scale)
-    save_png(grid, out, "--out")
+    shown_rows, kept_latents, kept_pixels, shares = [], [], [], []
+    for edit in edits:  # row by row: memory for one row, unless --npz keeps every row
+        row = edit.apply(latents)
+        pixels = model.generate(row)
+        shown_rows.append(pixels[:shown].copy())  # a copy: a view would keep the whole row alive
+        if npz_path is not None:
+            kept_latents.append(row)
+            kept_pixels.append(pixels)
+        if classifier is not None:
+            shares.append(_row_shares(classifier, pixels))
+    grid = model.render(shown_rows, labels, scale=scale)
+    files = []
+    if classifier is not None:
+        grid = _explain(classifier, np.stack(shares), labels, grid, n, explain_in_png, shown, scale * model.image_shape[1])
+    files.append((out, png_writer(grid), "--out"))
+    if npz_path is not None:
+        arrays: dict[str, Any] = {"latents": np.stack(kept_latents), "images": np.stack(kept_pixels),
+                                  "labels": np.array(labels)}
+        if classifier is not None:
+            arrays |= {"class_shares": np.stack(shares), "class_names": np.array(classifier.class_names)}
+        files.append((npz_path, npz_writer(arrays), "--npz"))
+    write_all(files)  # both or neither
     click.echo(f"wrote {out} ({len(labels)} x {shown} images{'' if shown == n else f', the first {shown} of {n} per row'})")
     if npz_path is not None:
-        save_npz(npz_path, arrays)
         click.echo(f"wrote {npz_path} ({', '.join(arrays)})")
 
 
@@ -144,25 +161,29 @@ def _check_sizes(n: int, explain: bool, classifier_path: Path | None, perturbati
                                  param_hint="'--perturb'" if not directions else "'--perturb' / '--direction'")
 
 
-def _explain(images: Any, labels: list[str], grid: Any, arrays: dict[str, Any], classifier_path: Path | None,
-             device: str, in_png: bool, shown: int, scale: int) -> tuple[Any, dict[str, Any]]:
-    """``--explain``: print each row's class shares (and with ``--explain-in-png`` write them under the rows)."""
-    import numpy as np
-
-    from ..base.pictures import caption_rows
+def _open_classifier(classifier_path: Path | None, device: str) -> Any:
     from ..measure.classifier import ClassifierModel
-    from ..measure.shares import row_class_shares
+
+    return ClassifierModel(classifier_path, device=device)
+
+
+def _row_shares(classifier: Any, pixels: Any) -> Any:
+    from ..measure.shares import counted_shares
+
+    return counted_shares(classifier.predict_pixels(pixels), len(classifier.class_names))
+
+
+def _explain(classifier: Any, shares: Any, labels: list[str], grid: Any, n: int, in_png: bool, shown: int, cell: int) -> Any:
+    """``--explain``: print each row's class shares (and with ``--explain-in-png`` write them under the rows)."""
+    from ..base.pictures import caption_rows
     from ..measure.tables import format_explain_table, format_shares
 
-    classifier = ClassifierModel(classifier_path, device=device)
-    shares = row_class_shares(classifier, images)
     click.echo(f"classifier: {classifier.path}")
-    click.echo(format_explain_table(labels, shares, classifier.class_names, images.shape[1]))
-    if in_png:
-        height, width = (side * scale for side in images.shape[2:])
-        captions = [format_shares(row, classifier.class_names, top=2, short=True) for row in shares]
-        grid = caption_rows(grid, captions, height, shown, width)
-    return grid, arrays | {"class_shares": shares, "class_names": np.array(classifier.class_names)}
+    click.echo(format_explain_table(labels, shares, classifier.class_names, n))
+    if not in_png:
+        return grid
+    captions = [format_shares(row, classifier.class_names, top=2, short=True) for row in shares]
+    return caption_rows(grid, captions, cell, shown, cell)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,13 +13,13 @@ Only click is imported here, so every command's ``--help`` answers at once.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, Sequence, TypeVar
 
 import click
 
 from ..base.devices import DEVICES
+from ..base.edit_values import check_values
 from ..base.errors import EXIT_INTERRUPTED, EXIT_USAGE, GanedgeError, GanRuntimeError
 from ..models import BUNDLED_MODEL
 
@@ -44,8 +44,8 @@ class DirectionWalk(NamedTuple):
 
 
 def parse_value_list(values_text: str, whole: str, example: str) -> tuple[float, ...]:
-    """``"-10,10,100"`` -> ``(-10.0, 10.0, 100.0)``: finite, distinct numbers, or a ``click.BadParameter``
-    that quotes ``whole`` (the option's full text) and ``example``.
+    """``"-10,10,100"`` -> ``(-10.0, 10.0, 100.0)`` by the runtime's own rule (:func:`check_values`), or a
+    ``click.BadParameter`` that quotes ``whole`` (the option's full text) and ``example``.
 
     Examples
     --------
@@ -60,15 +60,13 @@ def parse_value_list(values_text: str, whole: str, example: str) -> tuple[float,
     values = []
     for piece in pieces:
         try:
-            value = float(piece)
+            values.append(float(piece))
         except ValueError:
             raise click.BadParameter(f"{piece!r} in {whole!r} is not a number ({example})") from None
-        if not math.isfinite(value):
-            raise click.BadParameter(f"{piece!r} in {whole!r} is not a finite number")
-        values.append(value)
-    if len(set(values)) != len(values):
-        raise click.BadParameter(f"{whole!r} repeats a value; give each value once")
-    return tuple(values)
+    try:
+        return check_values(values)
+    except GanRuntimeError as error:
+        raise click.BadParameter(f"{whole!r}: {error}") from None
 
 
 def _parse_spec(text: str, example: str, not_a_number: str) -> tuple[int, tuple[float, ...]]:

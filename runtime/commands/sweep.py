@@ -13,6 +13,7 @@ from typing import Sequence
 import click
 
 from ..base.errors import GanRuntimeError
+from ..models import BUNDLED_CLASSIFIER
 from .shared import (
     CONTEXT_SETTINGS, classifier_option, device_option, model_option, parse_value_list, resolve_model, run_command,
 )
@@ -94,19 +95,17 @@ def gan_sweep(model_path: Path | None, classifier_path: Path | None, values: tup
       gan-sweep --values -10,10 --n 1000 --json sweep.json
       gan-sweep --model runs/latest/generator.onnx --sefa 20 --random 50
     """
-    from ..base.files import check_writable, write_json, write_records_csv
-    from ..base.pictures import save_png
-    from ..generator.latents import format_value
+    from ..base.files import check_outputs, json_writer, records_csv_writer, write_all
+    from ..base.pictures import png_writer
+    from ..base.edit_values import format_value
     from ..generator.model import GeneratorModel
     from ..measure.classifier import ClassifierModel
     from ..measure.sweep import sweep_everything, sweep_heatmap
     from ..measure.tables import format_sweep
 
-    for path_option, option in ((out, "--out"), (csv_path, "--csv"), (json_path, "--json")):
-        if path_option is not None:
-            check_writable(path_option, option)
-
     path, source = resolve_model(model_path)
+    check_outputs({"--out": out, "--csv": csv_path, "--json": json_path},
+                  {"--model": path, "--classifier": classifier_path or BUNDLED_CLASSIFIER})
     generator = GeneratorModel(path, device=device)
     classifier = ClassifierModel(classifier_path, device=device)
     if sefa_count:
@@ -122,19 +121,19 @@ def gan_sweep(model_path: Path | None, classifier_path: Path | None, values: tup
     sweep = sweep_everything(generator, classifier, generator.sample_latents(n, seed), values, sefa_count, random_count)
     click.echo(format_sweep(sweep, top))
     title = f"gan-sweep: class-share shift (total variation), n = {n} latents, seed {seed}, {path.name}"
-    save_png(sweep_heatmap(sweep.latent, sweep.sefa, sweep.random, top=top, title=title), out, "--out")
     records = sweep.records()
-    write_records_csv(csv_path, records)
-    click.echo(f"\nwrote {out} (heatmap) and {csv_path} ({len(records)} rows)")
+    files = [(out, png_writer(sweep_heatmap(sweep.latent, sweep.sefa, sweep.random, top=top, title=title)), "--out"),
+             (csv_path, records_csv_writer(records), "--csv")]
     if json_path is not None:
         names = classifier.class_names
-        write_json(json_path, {
+        files.append((json_path, json_writer({
             "model": str(path), "classifier": str(classifier.path), "n": n, "seed": seed, "values": list(values),
             "class_names": list(names),
             "base_shares": {name: round(float(s), 6) for name, s in zip(names, sweep.latent.base_shares)},
             "summary": sweep.summary(), "rows": records,
-        })
-        click.echo(f"wrote {json_path}")
+        }), "--json"))
+    write_all(files)  # all or none
+    click.echo(f"\nwrote {out} (heatmap) and {csv_path} ({len(records)} rows)" + (f" and {json_path}" if json_path else ""))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

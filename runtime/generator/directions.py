@@ -17,9 +17,10 @@ from typing import Sequence
 import numpy as np
 
 from ..base.contract import SEFA_KEY, GeneratorMetadata
+from ..base.edit_values import check_values, format_value
 from ..base.errors import GanRuntimeError
 from ..base.sefa import SefaDirections, decode_sefa
-from .latents import UNMODIFIED_LABEL, check_values, format_value
+from .latents import UNMODIFIED, LatentEdit
 
 
 def sefa_directions(metadata: GeneratorMetadata) -> SefaDirections:
@@ -85,6 +86,23 @@ def random_directions(count: int, latent_dim: int, seed: int = 0) -> np.ndarray:
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
 
 
+def direction_edits(sefa: SefaDirections, walks: Sequence[tuple[int, Sequence[float]]]) -> list[LatentEdit]:
+    """The rows of ``--direction`` blocks: each the unmodified row, then one row per value (directions count from 1).
+
+    Examples
+    --------
+    >>> sefa = SefaDirections(np.array([2.0, 1.0]), np.eye(2, dtype=np.float32))
+    >>> [edit.label for edit in direction_edits(sefa, [(1, [-5, 0, 5])])]
+    ['random z', 'dir 1 = -5', 'dir 1 = 0', 'dir 1 = 5']
+    """
+    edits = []
+    for number, values in walks:
+        vector = np.asarray(sefa.direction(number), dtype=np.float32)
+        edits.append(UNMODIFIED)
+        edits += [LatentEdit(direction_label(number, value), direction=vector, value=value) for value in check_values(values)]
+    return edits
+
+
 def direction_rows(latents: np.ndarray, sefa: SefaDirections,
                    walks: Sequence[tuple[int, Sequence[float]]]) -> tuple[list[np.ndarray], list[str]]:
     """The latent rows and labels of ``--direction`` blocks: each the unmodified row, then one row per value.
@@ -96,11 +114,6 @@ def direction_rows(latents: np.ndarray, sefa: SefaDirections,
     >>> labels
     ['random z', 'dir 1 = -5', 'dir 1 = 0', 'dir 1 = 5']
     """
-    rows: list[np.ndarray] = []
-    labels: list[str] = []
-    for number, values in walks:
-        rows.append(np.asarray(latents, dtype=np.float32))
-        labels.append(UNMODIFIED_LABEL)
-        rows.extend(walk_direction(latents, sefa.direction(number), values))
-        labels.extend(direction_label(number, value) for value in check_values(values))
-    return rows, labels
+    z = np.asarray(latents, dtype=np.float32)
+    edits = direction_edits(sefa, walks)
+    return [edit.apply(z) for edit in edits], [edit.label for edit in edits]

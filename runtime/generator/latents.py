@@ -7,11 +7,13 @@ number into an array index; everything else speaks in numbers.
 
 from __future__ import annotations
 
-import math
+import os
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
+from ..base.edit_values import check_values, format_value
 from ..base.errors import GanRuntimeError
 
 UNMODIFIED_LABEL = "random z"
@@ -46,8 +48,28 @@ def sample_latents(n: int, seed: int, latent_dim: int) -> np.ndarray:
         raise GanRuntimeError(f"the number of latents must be a whole number >= 1, got {n!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise GanRuntimeError(f"the seed must be a whole number >= 0, got {seed!r}")
+    check_fits_in_memory(int(n) * int(latent_dim) * 4, f"{int(n):,} latents")
     rng = np.random.default_rng(int(seed))
     return rng.standard_normal((int(n), int(latent_dim)), dtype=np.float32)
+
+
+def check_fits_in_memory(nbytes: int, what: str) -> None:
+    """Refuse an array larger than half this machine's memory with one line, before numpy tries (and the OS kills us).
+
+    Examples
+    --------
+    >>> check_fits_in_memory(10**18, "10**16 latents")
+    Traceback (most recent call last):
+    ...
+    ganedge.runtime.base.errors.GanRuntimeError: 10**16 latents need ... GiB, more than half of this machine's memory; work in smaller batches
+    """
+    try:
+        available = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not a POSIX system: let numpy decide
+        return
+    if nbytes > available // 2:
+        raise GanRuntimeError(f"{what} need {nbytes / 2**30:,.1f} GiB, more than half of this machine's memory; "
+                              "work in smaller batches")
 
 
 def latent_index(number: int, latent_dim: int) -> int:
@@ -68,25 +90,6 @@ def latent_index(number: int, latent_dim: int) -> int:
             f"latent number {number!r} is out of range: numbers count from 1 to {latent_dim} (the latent size)"
         )
     return int(number) - 1
-
-
-def check_values(values: Sequence[float]) -> tuple[float, ...]:
-    """The values to try, as floats; reject none, NaN, infinity and duplicates.
-
-    Examples
-    --------
-    >>> check_values([-10, 10, 100])
-    (-10.0, 10.0, 100.0)
-    """
-    checked = tuple(float(v) for v in values)
-    if not checked:
-        raise GanRuntimeError("give at least one value to set the latent number to")
-    bad = [v for v in checked if not math.isfinite(v)]
-    if bad:
-        raise GanRuntimeError(f"values must be finite numbers, got {format_value(bad[0])}")
-    if len(set(checked)) != len(checked):
-        raise GanRuntimeError(f"values must not repeat, got {', '.join(format_value(v) for v in checked)}")
-    return checked
 
 
 def perturb_latents(latents: np.ndarray, number: int, values: Sequence[float]) -> list[np.ndarray]:
@@ -120,13 +123,59 @@ def perturb_latents(latents: np.ndarray, number: int, values: Sequence[float]) -
     latents = np.asarray(latents, dtype=np.float32)
     if latents.ndim != 2:
         raise GanRuntimeError(f"latents must be [n, latent_dim], got shape {list(latents.shape)}")
-    index = latent_index(number, latents.shape[1])
-    rows = []
-    for value in check_values(values):
-        row = latents.copy()
-        row[:, index] = value
-        rows.append(row)
-    return rows
+    return [edit.apply(latents) for edit in perturb_edits([(number, values)], latents.shape[1])[1:]]
+
+
+@dataclass(frozen=True)
+class LatentEdit:
+    """One row of the report's grid, as a recipe: leave the latents, overwrite one number, or walk a direction.
+
+    ``index`` (0-based) set to ``value`` in every latent, or ``direction``
+    added ``value`` times; neither: the latents unmodified. Applying edits
+    one row at a time keeps a large grid's memory to one row of latents.
+
+    Examples
+    --------
+    >>> edit = LatentEdit("#71 = -10", index=70, value=-10.0)
+    >>> float(edit.apply(np.zeros((8, 100), np.float32))[0, 70])
+    -10.0
+    """
+
+    label: str
+    index: int | None = None
+    direction: np.ndarray | None = None
+    value: float = 0.0
+
+    def apply(self, latents: np.ndarray) -> np.ndarray:
+        """This row's latents from the unmodified ``latents`` (which stay unchanged)."""
+        if self.index is not None:
+            row = np.array(latents, dtype=np.float32)
+            row[:, self.index] = self.value
+            return row
+        if self.direction is not None:
+            return latents + np.float32(self.value) * self.direction
+        return latents
+
+
+UNMODIFIED = LatentEdit(UNMODIFIED_LABEL)
+
+
+def perturb_edits(perturbations: Sequence[tuple[int, Sequence[float]]], latent_dim: int) -> list[LatentEdit]:
+    """The rows of ``--perturb`` blocks: for each ``(number, values)`` the unmodified row, then one row per value.
+
+    With no perturbations: the unmodified row alone. Numbers count from 1.
+
+    Examples
+    --------
+    >>> [edit.label for edit in perturb_edits([(71, [-10, 10])], latent_dim=100)]
+    ['random z', '#71 = -10', '#71 = 10']
+    """
+    edits = [] if perturbations else [UNMODIFIED]
+    for number, values in perturbations:
+        index = latent_index(number, latent_dim)
+        edits.append(UNMODIFIED)
+        edits += [LatentEdit(perturb_label(number, value), index=index, value=value) for value in check_values(values)]
+    return edits
 
 
 def experiment_rows(
@@ -145,26 +194,9 @@ def experiment_rows(
     >>> labels
     ['random z', '#71 = -10', '#71 = 10', '#71 = 100']
     """
-    rows, labels = [latents], [UNMODIFIED_LABEL]
-    for position, (number, values) in enumerate(perturbations):
-        if position > 0:
-            rows.append(latents)
-            labels.append(UNMODIFIED_LABEL)
-        rows.extend(perturb_latents(latents, number, values))
-        labels.extend(perturb_label(number, value) for value in check_values(values))
-    return rows, labels
-
-
-def format_value(value: float) -> str:
-    """A value as a person typed it: ``-10.0`` -> ``"-10"``, ``0.5`` -> ``"0.5"``.
-
-    Examples
-    --------
-    >>> format_value(-10.0)
-    '-10'
-    """
-    text = f"{float(value):g}"
-    return text if float(text) == float(value) else repr(float(value))
+    latents = np.asarray(latents, dtype=np.float32)
+    edits = perturb_edits(perturbations, latents.shape[-1])
+    return [edit.apply(latents) for edit in edits], [edit.label for edit in edits]
 
 
 def perturb_label(number: int, value: float) -> str:

@@ -6,28 +6,34 @@ report does ("the 71st number"); 0 and numbers above the latent size are errors.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Literal, Sequence
 
 import numpy as np
 from PIL import Image
 
-from ..base.contract import GeneratorMetadata
+from ..base.contract import INPUT_NAME, OUTPUT_NAME, PIXELS_NAME, GeneratorMetadata
 from ..base.errors import GanRuntimeError
 from ..base.pictures import render_grid
 from ..base.devices import CUDA_PROVIDER
 from ..base.pixels import to_uint8
 from ..models import BUNDLED_MODEL
 from ..base.sefa import SefaDirections
-from .directions import direction_rows, sefa_directions
-from .latents import experiment_rows, perturb_latents, sample_latents
-from .session import OpenedModel, check_graph, run_batch
+from .directions import direction_edits, sefa_directions
+from .latents import LatentEdit, perturb_edits, perturb_latents, sample_latents
+from .graph import check_graph, probe
+from .session import OpenedModel, open_session, run, run_into
 
 # Latents per forward pass: on the CPU a chunk of images small enough to stay in cache for the bias
 # and tanh passes; on CUDA each pass costs a launch and two copies, so chunks are large (bounded:
 # ~200 MiB of images). Figures in docs/decisions.md.
 DEFAULT_CHUNK_SIZE = 1024
 CUDA_CHUNK_SIZE = 65536
+# Batches up to this size run on a second, one-thread CPU session: waking a thread pool costs more
+# than the work of a few latents (docs/decisions.md).
+SMALL_BATCH = 64
+OUTPUTS = ("uint8", "float")
 
 
 class GeneratorModel(OpenedModel):
@@ -41,8 +47,9 @@ class GeneratorModel(OpenedModel):
         ``auto`` uses CUDA only when the CUDA provider really loads, quietly
         falling back to CPU; ``cuda`` raises when CUDA does not work.
     threads : int, optional
-        onnxruntime's intra-op threads; ``None``: onnxruntime's default (one
-        per physical core).
+        The most onnxruntime intra-op threads a large batch uses; ``None``:
+        onnxruntime's default, one per physical core. Batches of up to
+        ``SMALL_BATCH`` latents run on one thread, which is faster for them.
 
     Raises
     ------
@@ -63,6 +70,13 @@ class GeneratorModel(OpenedModel):
     def __init__(self, path: str | Path | None = None, device: str = "auto", threads: int | None = None) -> None:
         super().__init__(Path(path) if path is not None else BUNDLED_MODEL, device, threads)
         self._metadata = check_graph(self._session, self._path)
+        self._small_session = self._session
+        if self._provider != CUDA_PROVIDER and self._threads != 1:
+            self._small_session, _ = open_session(self._path, "cpu", threads=1)
+        probe(self._small_session, self._metadata, self._path)
+        channels, height, width = self._metadata.image_shape
+        self._shapes = {OUTPUT_NAME: (channels, height, width), PIXELS_NAME: (height, width)}
+        self._dtypes = {OUTPUT_NAME: np.float32, PIXELS_NAME: np.uint8}
 
     @property
     def metadata(self) -> GeneratorMetadata:
@@ -119,27 +133,30 @@ class GeneratorModel(OpenedModel):
         >>> model.generate(model.sample_latents(8, seed=0)).shape
         (8, 28, 28)
         """
-        if output not in ("uint8", "float"):
+        if output not in OUTPUTS:
             raise GanRuntimeError(f"output must be 'uint8' or 'float', got {output!r}")
+        z = self._checked_latents(latents)
+        n = len(z)
+        in_graph = output == "float" or self._metadata.has_pixels  # else: an older file, pixels made here
+        name = OUTPUT_NAME if output == "float" or not in_graph else PIXELS_NAME
         if chunk_size is None:
             chunk_size = CUDA_CHUNK_SIZE if self._provider == CUDA_PROVIDER else DEFAULT_CHUNK_SIZE
-        if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+        elif isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
             raise GanRuntimeError(f"chunk_size must be a whole number >= 1, got {chunk_size!r}")
-        z = self._checked_latents(latents)
-        if len(z) <= chunk_size:  # one pass: hand back onnxruntime's own array, nothing to assemble
-            images = run_batch(self._session, self._provider, z)
-            return images if output == "float" else self._to_uint8(images)
-        channels, height, width = self.image_shape
-        if output == "float":
-            result = np.empty((z.shape[0], channels, height, width), dtype=np.float32)
-        else:
-            result = np.empty((z.shape[0], height, width), dtype=np.uint8)
-        for start in range(0, z.shape[0], chunk_size):
-            chunk = z[start : start + chunk_size]
-            if output == "float":  # written in place: no second copy of a large batch
-                run_batch(self._session, self._provider, chunk, out=result[start : start + len(chunk)])
-            else:
-                result[start : start + len(chunk)] = self._to_uint8(run_batch(self._session, self._provider, chunk))
+        if n <= chunk_size:  # one pass (small batches on the one-thread session): hand back onnxruntime's array
+            session = self._small_session if n <= SMALL_BATCH else self._session
+            images = run(session, [name], {INPUT_NAME: z}, self._path)[0]
+            return images if in_graph else self._to_uint8(images)
+        result = np.empty((n, *self._shapes[name if in_graph else PIXELS_NAME]), self._dtypes[name if in_graph else PIXELS_NAME])
+        for start in range(0, n, chunk_size):
+            feeds = {INPUT_NAME: z[start : start + chunk_size]}
+            target = result[start : start + chunk_size]
+            if not in_graph:
+                target[...] = self._to_uint8(run(self._session, [name], feeds, self._path)[0])
+            elif self._provider == CUDA_PROVIDER:  # binding host arrays is slower there (docs/decisions.md)
+                target[...] = run(self._session, [name], feeds, self._path)[0]
+            else:  # written in place by onnxruntime's last kernel: no second copy of a large batch
+                run_into(self._session, name, feeds, target, self._path)
         return result
 
     def _to_uint8(self, images: np.ndarray) -> np.ndarray:
@@ -158,12 +175,17 @@ class GeneratorModel(OpenedModel):
         return pixels
 
     def _checked_latents(self, latents: np.ndarray) -> np.ndarray:
+        """``latents`` as C-contiguous float32 ``[n, latent_dim]``, n >= 1, every number finite."""
         try:
             z = np.ascontiguousarray(latents, dtype=np.float32)
         except (TypeError, ValueError):
             raise GanRuntimeError(f"latents must be numbers [n, {self.latent_dim}], got {type(latents).__name__}") from None
         if z.ndim != 2 or z.shape[1] != self.latent_dim or z.shape[0] == 0:
             raise GanRuntimeError(f"latents must be [n, {self.latent_dim}] with n >= 1, got shape {list(z.shape)}")
+        flat = z.reshape(-1)
+        if not math.isfinite(float(np.vdot(flat, flat))):  # one BLAS call: NaN, infinity or |z| ~ 1e19 make it non-finite
+            raise GanRuntimeError("latents must be finite numbers: NaN, infinity or values near float32's limit "
+                                  "make every pixel black")
         return z
 
     def perturb(self, latents: np.ndarray, number: int, values: Sequence[float]) -> list[np.ndarray]:
@@ -185,6 +207,18 @@ class GeneratorModel(OpenedModel):
     def sefa(self) -> SefaDirections:
         """The SeFa directions stored in the file (``gan-export`` writes them); an error if it has none."""
         return sefa_directions(self._metadata)
+
+    def experiment_edits(self, perturb: Sequence[tuple[int, Sequence[float]]] = (),
+                         direction: Sequence[tuple[int, Sequence[float]]] = ()) -> list[LatentEdit]:
+        """The rows of the report's grid as edits (see :meth:`experiment`), each applied to the latents on demand.
+
+        Examples
+        --------
+        >>> [edit.label for edit in GeneratorModel(device="cpu").experiment_edits(perturb=[(2, [0, 10])])]
+        ['random z', '#2 = 0', '#2 = 10']
+        """
+        edits = perturb_edits(perturb, self.latent_dim) if perturb or not direction else []
+        return edits + (direction_edits(self.sefa, direction) if direction else [])
 
     def experiment(self, latents: np.ndarray, perturb: Sequence[tuple[int, Sequence[float]]] = (),
                    direction: Sequence[tuple[int, Sequence[float]]] = ()) -> tuple[np.ndarray, list[str]]:
@@ -208,14 +242,8 @@ class GeneratorModel(OpenedModel):
         ((4, 8, 100), ['random z', '#71 = -10', '#71 = 10', '#71 = 100'])
         """
         z = self._checked_latents(latents)
-        rows: list[np.ndarray] = []
-        labels: list[str] = []
-        if perturb or not direction:
-            rows, labels = experiment_rows(z, perturb)
-        if direction:  # each block, like each perturbation, starts with the unmodified row
-            more_rows, more_labels = direction_rows(z, self.sefa, direction)
-            rows, labels = rows + more_rows, labels + more_labels
-        return np.stack(rows), labels
+        edits = self.experiment_edits(perturb, direction)
+        return np.stack([edit.apply(z) for edit in edits]), [edit.label for edit in edits]
 
     def generate_rows(self, latent_rows: np.ndarray) -> np.ndarray:
         """:meth:`generate` for rows of latents ``[rows, n, latent_dim]`` -> uint8 ``[rows, n, H, W]``, in one pass.

@@ -1,4 +1,4 @@
-"""Open a generator ``.onnx`` as an onnxruntime session on the device asked for.
+"""Open an ``.onnx`` file as an onnxruntime session on the device asked for, and run it.
 
 onnxruntime is imported here, and only when a model is opened, so importing
 ``ganedge.runtime`` stays cheap and ``gan-run --help`` answers at once.
@@ -31,7 +31,6 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..base.contract import INPUT_NAME, OUTPUT_NAME, GeneratorMetadata
 from ..base.devices import CPU_PROVIDER, CUDA_PROVIDER, DEVICES
 from ..base.errors import GanRuntimeError
 
@@ -192,115 +191,47 @@ def open_session(path: Path, device: str = "auto", threads: int | None = None) -
     return session, session.get_providers()[0]
 
 
-def _static(dims: list[Any]) -> list[int | None]:
-    return [d if isinstance(d, int) else None for d in dims]
+def run(session: Any, names: list[str], feeds: dict[str, np.ndarray], path: Path) -> list[np.ndarray]:
+    """``session.run(names, feeds)``; a failure inside onnxruntime is a one-line error naming the file.
 
-
-def check_graph(session: Any, path: Path) -> GeneratorMetadata:
-    """Read the ganedge metadata and check the graph really has the shapes it claims.
-
-    A ganedge generator takes ``z`` float32 ``[N, latent_dim]`` with a free
-    batch size ``N`` and returns ``image`` float32 ``[N, C, H, W]`` matching
-    the metadata's image shape, with one channel (grayscale).
-
-    Raises
-    ------
-    GanRuntimeError
-        Naming the file and what disagrees.
+    Safe to call from many threads on one session (onnxruntime's ``run`` is thread-safe).
 
     Examples
     --------
     >>> from ganedge.runtime.models import BUNDLED_MODEL
-    >>> session, provider = open_session(BUNDLED_MODEL, "cpu")
-    >>> check_graph(session, BUNDLED_MODEL).latent_dim
-    100
+    >>> session, _ = open_session(BUNDLED_MODEL, "cpu")
+    >>> run(session, ["image"], {"z": np.zeros((2, 100), np.float32)}, BUNDLED_MODEL)[0].shape
+    (2, 1, 28, 28)
     """
     try:
-        meta = GeneratorMetadata.from_map(session.get_modelmeta().custom_metadata_map)
-    except ValueError as error:
-        raise GanRuntimeError(f"{str(path)!r}: {error}") from None
-    where = f"{str(path)!r} is not a ganedge generator"
-    inputs, outputs = session.get_inputs(), session.get_outputs()
-    if [i.name for i in inputs] != [INPUT_NAME] or [o.name for o in outputs] != [OUTPUT_NAME]:
-        raise GanRuntimeError(
-            f"{where}: expected input {INPUT_NAME!r} and output {OUTPUT_NAME!r}, found inputs "
-            f"{[i.name for i in inputs]} and outputs {[o.name for o in outputs]}"
-        )
-    z, image = inputs[0], outputs[0]
-    if z.type != "tensor(float)" or image.type != "tensor(float)":
-        raise GanRuntimeError(f"{where}: input and output must be float32, found {z.type} -> {image.type}")
-    z_dims, image_dims = _static(z.shape), _static(image.shape)
-    if len(z_dims) != 2 or z_dims[1] != meta.latent_dim:
-        raise GanRuntimeError(
-            f"{where}: its metadata says latent size {meta.latent_dim} but the graph's input "
-            f"{INPUT_NAME!r} has shape {z.shape}, expected [N, {meta.latent_dim}]"
-        )
-    if z_dims[0] is not None:
-        raise GanRuntimeError(f"{where}: its batch size is fixed at {z_dims[0]}; re-export it with `gan-export`")
-    if len(image_dims) != 4 or any(d is not None and d != m for d, m in zip(image_dims[1:], meta.image_shape)):
-        raise GanRuntimeError(
-            f"{where}: its metadata says images {list(meta.image_shape)} but the graph's output "
-            f"{OUTPUT_NAME!r} has shape {image.shape}, expected [N, {', '.join(map(str, meta.image_shape))}]"
-        )
-    if meta.image_shape[0] != 1:
-        raise GanRuntimeError(f"{where}: it makes {meta.image_shape[0]}-channel images; ganedge renders grayscale (1)")
-    return meta
+        return session.run(names, feeds)
+    except Exception as error:  # onnxruntime's pybind errors derive from Exception only
+        raise GanRuntimeError(f"{str(path)!r} failed inside onnxruntime: {_one_line(str(error))}") from None
 
 
-def run_batch(session: Any, provider: str, latents: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """One forward pass: float32 ``[n, latent_dim]`` -> float32 ``[n, C, H, W]`` on the host.
+def run_into(session: Any, name: str, feeds: dict[str, np.ndarray], out: np.ndarray, path: Path) -> np.ndarray:
+    """One pass through IO binding, output ``name`` written straight into the host array ``out`` (CPU).
 
-    ``out``, when given, is a C-contiguous float32 host array of the output's
-    shape that receives the images (and is returned). Safe to call from many
-    threads on one session (onnxruntime's ``run`` is thread-safe).
-
-    Which path (docs/decisions.md has the figures):
-
-    - CPU with ``out``: :func:`run_bound`, the images written in place by the
-      last kernel, which saves a copy of every large batch;
-    - CUDA: plain ``session.run``, which copies the latents in and the images
-      out once each; IO binding to host arrays was slower there. Binding only
-      pays when the caller keeps inputs and outputs on the GPU, which a numpy
-      API cannot.
+    onnxruntime's last kernel writes into ``out`` itself, so a large batch
+    is not copied a second time. Each call has its own binding, so threads
+    sharing the session do not interfere.
 
     Examples
     --------
     >>> from ganedge.runtime.models import BUNDLED_MODEL
-    >>> session, provider = open_session(BUNDLED_MODEL, "cpu")
-    >>> run_batch(session, provider, np.zeros((2, 100), np.float32)).shape
-    (2, 1, 28, 28)
+    >>> session, _ = open_session(BUNDLED_MODEL, "cpu")
+    >>> out = np.empty((2, 1, 28, 28), np.float32)
+    >>> run_into(session, "image", {"z": np.zeros((2, 100), np.float32)}, out, BUNDLED_MODEL) is out
+    True
     """
-    if out is not None and provider == CPU_PROVIDER:
-        return run_bound(session, latents, out)
-    images = np.asarray(session.run([OUTPUT_NAME], {INPUT_NAME: latents})[0])
-    if out is None:
-        return images
-    np.copyto(out, images)
-    return out
-
-
-def run_bound(session: Any, latents: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """One forward pass through IO binding, the output written straight into a host array.
-
-    onnxruntime writes the images directly into ``out`` (allocated when not
-    given), so no second host copy is made; :func:`run_batch` says where this
-    pays. Each call has its own binding, so threads sharing the session do not
-    interfere.
-
-    Examples
-    --------
-    >>> from ganedge.runtime.models import BUNDLED_MODEL
-    >>> session, provider = open_session(BUNDLED_MODEL, "cpu")
-    >>> run_bound(session, np.zeros((2, 100), np.float32)).shape
-    (2, 1, 28, 28)
-    """
-    shape = [len(latents), *(int(d) for d in session.get_outputs()[0].shape[1:])]
-    if out is None:
-        out = np.empty(shape, dtype=np.float32)
     binding = session.io_binding()
-    binding.bind_cpu_input(INPUT_NAME, np.ascontiguousarray(latents, dtype=np.float32))
-    binding.bind_output(OUTPUT_NAME, "cpu", 0, np.float32, shape, out.ctypes.data)
-    session.run_with_iobinding(binding)
+    for input_name, value in feeds.items():
+        binding.bind_cpu_input(input_name, value)
+    binding.bind_output(name, "cpu", 0, out.dtype, list(out.shape), out.ctypes.data)
+    try:
+        session.run_with_iobinding(binding)
+    except Exception as error:
+        raise GanRuntimeError(f"{str(path)!r} failed inside onnxruntime: {_one_line(str(error))}") from None
     return out
 
 
@@ -321,7 +252,8 @@ class OpenedModel:
 
     def __init__(self, path: Path, device: str, threads: int | None = None) -> None:
         self._path = path
-        self._session, self._provider = open_session(path, device, threads)
+        self._threads = check_threads(threads)
+        self._session, self._provider = open_session(path, device, self._threads)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self._path)!r}, provider={self._provider!r})"
@@ -330,6 +262,11 @@ class OpenedModel:
     def path(self) -> Path:
         """The ``.onnx`` file this model was loaded from."""
         return self._path
+
+    @property
+    def threads(self) -> int | None:
+        """The intra-op threads asked for (``None``: onnxruntime's default, one per physical core)."""
+        return self._threads
 
     @property
     def provider(self) -> str:

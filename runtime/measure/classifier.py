@@ -20,10 +20,10 @@ import numpy as np
 from ..base.contract import CLASSIFIER_INPUT_NAME, CLASSIFIER_OUTPUT_NAMES, HOW_TO_GET_CLASSIFIER, ClassifierMetadata
 from ..base.errors import GanRuntimeError
 from ..base.pixels import pixels_to_values
-from ..generator.session import OpenedModel
+from ..generator.session import OpenedModel, run
 from ..models import BUNDLED_CLASSIFIER
 
-DEFAULT_CLASSIFY_CHUNK = 2048  # images per forward pass: bounded memory (conv activations ~200 MiB), no slower than others
+DEFAULT_CLASSIFY_CHUNK = 256  # images per forward pass: conv activations stay ~30 MiB, and it is as fast as larger chunks
 
 
 def pixels_to_input(pixels: np.ndarray) -> np.ndarray:
@@ -83,11 +83,12 @@ class ClassifierModel(OpenedModel):
     ((4, 10), (4, 128))
     """
 
-    def __init__(self, path: str | Path | None = None, device: str = "auto") -> None:
+    def __init__(self, path: str | Path | None = None, device: str = "auto", threads: int | None = None) -> None:
         if path is None and not BUNDLED_CLASSIFIER.is_file():
             raise GanRuntimeError(f"no classifier: the bundled one is missing from this install; {HOW_TO_GET_CLASSIFIER}")
-        super().__init__(Path(path) if path is not None else BUNDLED_CLASSIFIER, device)
+        super().__init__(Path(path) if path is not None else BUNDLED_CLASSIFIER, device, threads)
         self._metadata = self._check_graph()
+        self._probe()
 
     def _check_graph(self) -> ClassifierMetadata:
         try:
@@ -102,6 +103,17 @@ class ClassifierModel(OpenedModel):
                 f"{list(CLASSIFIER_OUTPUT_NAMES)}, found inputs {inputs} and outputs {outputs}"
             )
         return meta
+
+    def _probe(self) -> None:
+        """Run two blank images once: a file whose graph computes other shapes than it claims is refused now."""
+        shape = self._metadata.image_shape
+        logits, features = run(self._session, list(CLASSIFIER_OUTPUT_NAMES),
+                               {CLASSIFIER_INPUT_NAME: np.zeros((2, *shape), np.float32)}, self._path)
+        wanted = [(2, len(self._metadata.class_names)), (2, self._metadata.feature_dim)]
+        if [logits.shape, features.shape] != wanted:
+            raise GanRuntimeError(f"{str(self._path)!r} claims {len(self._metadata.class_names)} classes and "
+                                  f"{self._metadata.feature_dim} features but computes {[list(logits.shape), list(features.shape)]} "
+                                  "for 2 images; it is not a working ganedge classifier")
 
     @property
     def metadata(self) -> ClassifierMetadata:
@@ -142,7 +154,8 @@ class ClassifierModel(OpenedModel):
         probabilities = np.empty((len(batch), len(self.class_names)), dtype=np.float64)
         features = np.empty((len(batch), self._metadata.feature_dim), dtype=np.float32)
         for start in range(0, len(batch), chunk_size):
-            logits, feats = self._session.run(list(CLASSIFIER_OUTPUT_NAMES), {CLASSIFIER_INPUT_NAME: batch[start:start + chunk_size]})
+            logits, feats = run(self._session, list(CLASSIFIER_OUTPUT_NAMES),
+                                {CLASSIFIER_INPUT_NAME: batch[start:start + chunk_size]}, self._path)
             probabilities[start:start + len(logits)] = softmax(logits)
             features[start:start + len(feats)] = feats
         return probabilities, features
@@ -159,12 +172,36 @@ class ClassifierModel(OpenedModel):
         values = np.asarray(pixels)
         if values.dtype != np.uint8 or values.ndim != 3 or len(values) == 0:
             raise GanRuntimeError(f"pixels must be uint8 [N, H, W] with N >= 1, got {values.dtype} {list(values.shape)}")
-        parts = [self.classify(pixels_to_input(values[start:start + chunk_size]), chunk_size)
-                 for start in range(0, len(values), chunk_size)]
-        return np.concatenate([p for p, _ in parts]), np.concatenate([f for _, f in parts])
+        probabilities = np.empty((len(values), len(self.class_names)), dtype=np.float64)
+        features = np.empty((len(values), self._metadata.feature_dim), dtype=np.float32)
+        for start in range(0, len(values), chunk_size):
+            part = self.classify(pixels_to_input(values[start:start + chunk_size]), chunk_size)
+            probabilities[start:start + len(part[0])], features[start:start + len(part[0])] = part
+        return probabilities, features
+
+    def predict_pixels(self, pixels: np.ndarray, chunk_size: int = DEFAULT_CLASSIFY_CHUNK) -> np.ndarray:
+        """The predicted class (argmax) of each uint8 image ``[N, H, W]``, chunk by chunk: int64 ``[N]``.
+
+        Keeps neither probabilities nor features, so counting classes over
+        many images needs memory for one chunk only.
+
+        Examples
+        --------
+        >>> ClassifierModel(device="cpu").predict_pixels(np.zeros((3, 28, 28), np.uint8)).shape
+        (3,)
+        """
+        values = np.asarray(pixels)
+        if values.dtype != np.uint8 or values.ndim != 3 or len(values) == 0:
+            raise GanRuntimeError(f"pixels must be uint8 [N, H, W] with N >= 1, got {values.dtype} {list(values.shape)}")
+        predicted = np.empty(len(values), dtype=np.int64)
+        for start in range(0, len(values), chunk_size):
+            logits, _ = run(self._session, list(CLASSIFIER_OUTPUT_NAMES),
+                            {CLASSIFIER_INPUT_NAME: pixels_to_input(values[start:start + chunk_size])}, self._path)
+            predicted[start:start + len(logits)] = logits.argmax(axis=1)
+        return predicted
 
 
-def load_classifier(path: str | Path | None = None, device: str = "auto") -> ClassifierModel:
+def load_classifier(path: str | Path | None = None, device: str = "auto", threads: int | None = None) -> ClassifierModel:
     """Open a ganedge classifier ``.onnx`` (``None``: the bundled one) on ``device``.
 
     Examples
@@ -172,4 +209,4 @@ def load_classifier(path: str | Path | None = None, device: str = "auto") -> Cla
     >>> load_classifier(device="cpu").class_names[:2]
     ('T-shirt/top', 'Trouser')
     """
-    return ClassifierModel(path, device)
+    return ClassifierModel(path, device, threads)

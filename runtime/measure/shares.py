@@ -48,8 +48,22 @@ def total_variation(shares_a: np.ndarray, shares_b: np.ndarray) -> np.ndarray:
     return 0.5 * np.abs(np.asarray(shares_a) - np.asarray(shares_b)).sum(axis=-1)
 
 
+def counted_shares(predicted: np.ndarray, classes: int) -> np.ndarray:
+    """Class shares of predicted class ids ``[N]``: the share of each class in ``0..classes-1``.
+
+    Examples
+    --------
+    >>> counted_shares(np.array([1, 1, 0, 2]), 3).tolist()
+    [0.25, 0.5, 0.25]
+    """
+    return np.bincount(predicted, minlength=classes) / len(predicted)
+
+
 def row_class_shares(classifier: ClassifierModel, rows: np.ndarray) -> np.ndarray:
     """Class shares of each row of uint8 images ``[rows, n, H, W]`` -> float64 ``[rows, classes]``.
+
+    Counts predictions chunk by chunk, so memory stays bounded whatever the
+    rows and ``n``.
 
     Examples
     --------
@@ -62,8 +76,8 @@ def row_class_shares(classifier: ClassifierModel, rows: np.ndarray) -> np.ndarra
     rows = np.asarray(rows)
     if rows.ndim != 4:
         raise GanRuntimeError(f"rows must be uint8 [rows, n, H, W], got shape {list(rows.shape)}")
-    probabilities, _ = classifier.classify_pixels(rows.reshape(-1, *rows.shape[2:]))
-    return np.stack([class_shares(p) for p in probabilities.reshape(rows.shape[0], rows.shape[1], -1)])
+    classes = len(classifier.class_names)
+    return np.stack([counted_shares(classifier.predict_pixels(row), classes) for row in rows])
 
 
 def short_name(name: str) -> str:

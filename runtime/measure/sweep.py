@@ -22,7 +22,8 @@ from ..base.errors import GanRuntimeError
 from ..base.heatmap import MARGIN, ShiftRow, TvStrip, render_heatmap
 from ..base.pictures import font, text_width
 from ..generator.directions import random_directions
-from ..generator.latents import check_values, format_value, perturb_latents
+from ..base.edit_values import check_values, format_value
+from ..generator.latents import perturb_latents
 from ..generator.model import GeneratorModel
 from .classifier import ClassifierModel
 from .shares import class_shares, short_name, total_variation

@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..generator.latents import format_value
+from ..base.edit_values import format_value
 from .evaluate import PRESENT_SHARE, Evaluation, SampleQuality
 from .shares import DEFAULT_TOP_CLASSES, short_name, top_classes
 from .sweep import Sweep, SweepResult
