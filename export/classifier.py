@@ -16,7 +16,7 @@ import torch
 
 from ganedge.runtime.base.contract import CLASSIFIER_INPUT_NAME, CLASSIFIER_OUTPUT_NAMES, classifier_props
 from ganedge.runtime.base.dataset import CLASS_NAMES
-from ganedge.runtime.base.files import check_writable
+from ganedge.runtime.base.files import check_outputs
 from ganedge.runtime.base.version import ganedge_version
 from ganedge.train.checkpoint import file_sha256, load_tagged_state
 from ganedge.train.classifier import ARCHITECTURE, FEATURE_DIM, FashionClassifier
@@ -58,11 +58,11 @@ def export_classifier(checkpoint: Path, out: Path | None = None, opset: int = DE
     >>> export_classifier(Path("runs/classifier/classifier.pt")).path     # doctest: +SKIP
     PosixPath('runs/classifier/classifier.onnx')
     """
+    out = out if out is not None else checkpoint.with_name("classifier.onnx")
+    check_outputs({"--out": out}, {"--classifier": checkpoint})
     state = load_tagged_state(checkpoint, ARCHITECTURE, "gan-train-classifier")
     classifier = FashionClassifier()
     classifier.load_state_dict(state["model"])
-    out = out if out is not None else checkpoint.with_name("classifier.onnx")
-    check_writable(out, "--out")
     model = module_to_onnx(classifier, torch.zeros(2, 1, 28, 28), CLASSIFIER_INPUT_NAME, list(CLASSIFIER_OUTPUT_NAMES), opset)
     figures = validate_classifier(model, classifier)
     write_metadata(model, classifier_props(

@@ -81,6 +81,8 @@ def module_to_onnx(
             )
         model = onnx.load(tmp_name)
     except Exception as error:
+        if _caused_by_interrupt(error):  # exporters wrap what they catch; Ctrl-C stays Ctrl-C
+            raise KeyboardInterrupt from None
         said = [line.strip() for line in f"{error}".splitlines() if line.strip()]
         raise ExportError(f"torch.onnx.export failed at opset {opset}: {said[0][:300] if said else type(error).__name__}") from None
     finally:
@@ -91,6 +93,18 @@ def module_to_onnx(
         raise ExportError(f"asked for opset {opset} but the exporter produced opset {produced}; use --opset 17")
     _name_batch_dimension(model)
     return model
+
+
+def _caused_by_interrupt(error: BaseException) -> bool:
+    """Whether ``error`` was raised while handling a ``KeyboardInterrupt`` (anywhere in its chain)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _name_batch_dimension(model: onnx.ModelProto) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import onnx
 
 from ganedge.runtime.base.contract import generator_props
-from ganedge.runtime.base.files import check_writable, write_bytes
+from ganedge.runtime.base.files import check_outputs, write_bytes
 from ganedge.runtime.base.sefa import encode_sefa, factorize_first_layer
 from ganedge.runtime.base.version import ganedge_version
 from ganedge.train.checkpoint import CHECKPOINT_NAME, file_sha256, read_checkpoint
@@ -78,10 +78,10 @@ def export_generator(
         raise ExportError(f"unknown precision {precision!r}; use one of {', '.join(PRECISIONS)}")
     if not atol > 0:
         raise ExportError(f"--atol must be positive, got {atol}")
+    out = out if out is not None else default_output(checkpoint, precision)
+    check_outputs({"--out": out}, {"--checkpoint": checkpoint})
     loaded = read_checkpoint(checkpoint)
     generator, state = loaded.generator, loaded.state
-    out = out if out is not None else default_output(checkpoint, precision)
-    check_writable(out, "--out")
 
     model = convert_precision(generator_to_onnx(generator, generator.latent_dim, opset), precision)
     figures = validate_against_torch(model, generator, precision, atol=atol)

@@ -52,7 +52,12 @@ def _quantize_int8(model: onnx.ModelProto) -> onnx.ModelProto:
     try:
         with tempfile.TemporaryDirectory() as folder:
             source, target = Path(folder) / "fp32.onnx", Path(folder) / "int8.onnx"
-            onnx.save(model, source)
+            plain = onnx.ModelProto()
+            plain.CopyFrom(model)
+            # The exporter's value_info records the weights' shapes; onnxruntime 1.31's quantizer transposes
+            # Gemm weights and then fails its own shape check against those stale entries. Inference redoes them.
+            del plain.graph.value_info[:]
+            onnx.save(plain, source)
             quantize_dynamic(source, target, per_channel=True, weight_type=QuantType.QInt8)
             quantized = onnx.load(target)
     finally:

@@ -38,8 +38,15 @@ def build_generator(
     seed: int = 0,
     metadata: Mapping[str, str] | None = None,
     batch: str | int = "N",
+    declared_output: list[int | str] | None = None,
+    reshape_to: list[int] | None = None,
 ) -> onnx.ModelProto:
-    """A generator-shaped model; ``metadata=None`` writes the matching ganedge metadata, ``{}`` none."""
+    """A generator-shaped model; ``metadata=None`` writes the matching ganedge metadata, ``{}`` none.
+
+    ``declared_output`` replaces the output shape the graph declares (symbolic
+    dims let a file lie about what it computes); ``reshape_to`` the shape its
+    last Reshape produces (a fixed batch makes a file that fails at run time).
+    """
     rng = np.random.default_rng(seed)
     pixels = int(np.prod(image_shape))
     weights = {
@@ -49,7 +56,8 @@ def build_generator(
         "b2": rng.standard_normal(pixels) * 0.1,
     }
     initializers = [numpy_helper.from_array(v.astype(np.float32), name) for name, v in weights.items()]
-    initializers.append(numpy_helper.from_array(np.array([-1, *image_shape], dtype=np.int64), "shape"))
+    shape = [-1, *image_shape] if reshape_to is None else reshape_to
+    initializers.append(numpy_helper.from_array(np.array(shape, dtype=np.int64), "shape"))
     nodes = [
         helper.make_node("MatMul", ["z", "W1"], ["h1"]),
         helper.make_node("Add", ["h1", "b1"], ["h2"]),
@@ -63,7 +71,8 @@ def build_generator(
         nodes,
         "factory_generator",
         [helper.make_tensor_value_info(keys.INPUT_NAME, TensorProto.FLOAT, [batch, latent_dim])],
-        [helper.make_tensor_value_info(keys.OUTPUT_NAME, TensorProto.FLOAT, [batch, *image_shape])],
+        [helper.make_tensor_value_info(keys.OUTPUT_NAME, TensorProto.FLOAT,
+                                       [batch, *image_shape] if declared_output is None else declared_output)],
         initializers,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="onnx_factory")
@@ -88,6 +97,27 @@ def write_generator(path: Path, **options: object) -> Path:
 def write_wrong_input_model(path: Path) -> Path:
     """A graph taking ``z[N, 64]`` whose metadata claims a latent size of 100."""
     return write_model(build_generator(latent_dim=64, metadata=generator_metadata(latent_dim=100)), path)
+
+
+def write_lying_generator(path: Path) -> Path:
+    """A file whose metadata says 28x28 and whose declared output is symbolic, but which computes 10x10 images.
+
+    Its last Reshape takes a shape computed from the latents' values
+    (``[-1, 1, 10, 10] + sum(0 * z)``), so no static shape inference can see
+    through it: only running it tells.
+    """
+    model = build_generator(image_shape=(1, 10, 10), metadata=generator_metadata(image_shape=(1, 28, 28)),
+                            declared_output=["N", "c", "h", "w"])
+    graph = model.graph
+    graph.initializer.append(numpy_helper.from_array(np.array([-1, 1, 10, 10], np.float32), "shape_values"))
+    graph.initializer.append(numpy_helper.from_array(np.array(0, np.float32), "zero"))
+    graph.node.insert(len(graph.node) - 1, helper.make_node("Mul", [keys.INPUT_NAME, "zero"], ["z0"]))
+    graph.node.insert(len(graph.node) - 1, helper.make_node("ReduceSum", ["z0"], ["nothing"], keepdims=0))
+    graph.node.insert(len(graph.node) - 1, helper.make_node("Add", ["shape_values", "nothing"], ["shape_float"]))
+    graph.node.insert(len(graph.node) - 1, helper.make_node("Cast", ["shape_float"], ["computed_shape"], to=TensorProto.INT64))
+    graph.node[-1].input[1] = "computed_shape"
+    onnx.checker.check_model(model)
+    return write_model(model, path)
 
 
 def write_no_metadata_model(path: Path) -> Path:

@@ -166,7 +166,7 @@ def train_run(
     resume: bool = False,
     overwrite: bool = False,
     progress: bool | None = None,
-    log: TextIO = sys.stdout,
+    log: TextIO | None = None,
     on_epoch: Callable[[int], None] | None = None,
     eval_every: int = 0,
     keep_best: bool = False,
@@ -188,6 +188,7 @@ def train_run(
     >>> result.global_step
     20
     """
+    log = sys.stdout if log is None else log  # resolved per call, so a redirected stdout is honoured
     torch_device = resolve_device(device)
     state: dict[str, Any] | None = None
     if resume:

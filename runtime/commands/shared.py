@@ -13,6 +13,7 @@ Only click is imported here, so every command's ``--help`` answers at once.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, Sequence, TypeVar
 
@@ -196,8 +197,12 @@ def run_command(command: click.Command, prog_name: str, argv: Sequence[str] | No
     >>> code, err.getvalue()
     (2, "Error: no model at 'g.onnx'; pass --model PATH\\n")
     """
-    try:
-        result = command.main(args=list(argv) if argv is not None else None, prog_name=prog_name, standalone_mode=False)
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:  # click's own main() would print a bare newline on Ctrl-C; this is its body without that
+        with command.make_context(prog_name, args) as context:
+            result = command.invoke(context)
+    except click.exceptions.Exit as done:  # --help, --version
+        return done.exit_code
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo(f"Error: interrupted (Ctrl-C); {prog_name} stopped", err=True)
         return EXIT_INTERRUPTED
