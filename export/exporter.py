@@ -14,7 +14,7 @@ from pathlib import Path
 
 import onnx
 
-from ganedge.runtime.base.contract import generator_props
+from ganedge.runtime.base.contract import OUTPUT_NAME, PIXELS_NAME, generator_props
 from ganedge.runtime.base.files import check_outputs, write_bytes
 from ganedge.runtime.base.sefa import encode_sefa, factorize_first_layer
 from ganedge.runtime.base.version import ganedge_version
@@ -24,6 +24,7 @@ from ganedge.train.model import GENERATOR_ARCHITECTURE, IMAGE_SHAPE
 from .convert import default_domain_opset, generator_to_onnx
 from .defaults import ATOL_FOR_VALIDATION, DEFAULT_ONNX_OPSET, DEFAULT_PRECISION, PRECISIONS
 from .errors import ExportError
+from .pixels import add_pixels_output
 from .precision import convert_precision
 from .validate import validate_against_torch
 
@@ -84,6 +85,7 @@ def export_generator(
     generator, state = loaded.generator, loaded.state
 
     model = convert_precision(generator_to_onnx(generator, generator.latent_dim, opset), precision)
+    add_pixels_output(model, IMAGE_SHAPE[1], IMAGE_SHAPE[2])
     figures = validate_against_torch(model, generator, precision, atol=atol)
     training = {
         "epochs": int(state["epoch"]), "steps": int(state["global_step"]), "seed": loaded.config.seed,
@@ -96,6 +98,7 @@ def export_generator(
         exported_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         validation={"reference": "fp32 PyTorch", "onnxruntime": "CPU", **figures},
         sefa=encode_sefa(factorize_first_layer(generator.fc1.weight.detach().numpy())),
+        outputs=(OUTPUT_NAME, PIXELS_NAME),
     ))
     onnx.checker.check_model(model, full_check=True)
     size = write_model(model, out)

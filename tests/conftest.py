@@ -35,10 +35,11 @@ def smoke_run(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture(scope="session")
 def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small generator-shaped ganedge file (seeded random weights, SeFa directions stored), built by onnx_factory."""
+    """A small generator-shaped ganedge file as gan-export writes them (seeded random weights, the pixels output,
+    SeFa directions stored), built by onnx_factory."""
     from onnx_factory import write_generator_with_sefa
 
-    return write_generator_with_sefa(tmp_path_factory.mktemp("model") / "generator.onnx")
+    return write_generator_with_sefa(tmp_path_factory.mktemp("model") / "generator.onnx", pixels=True)
 
 
 @pytest.fixture(scope="session")

@@ -24,11 +24,13 @@ OPSET = 17
 
 
 def generator_metadata(
-    latent_dim: int = 100, image_shape: tuple[int, int, int] = (1, 28, 28), **extra: str
+    latent_dim: int = 100, image_shape: tuple[int, int, int] = (1, 28, 28), outputs: tuple[str, ...] = ("image",),
+    **extra: str,
 ) -> dict[str, str]:
     """The metadata_props a ganedge export carries, for a generator of this size (the contract's own writer)."""
     return {**keys.generator_props(latent_dim=latent_dim, image_shape=image_shape, precision="fp32", opset=OPSET,
-                                   architecture="test-factory-mlp-generator/1", version="test"), **extra}
+                                   architecture="test-factory-mlp-generator/1", version="test", outputs=outputs),
+            **extra}
 
 
 def build_generator(
@@ -40,20 +42,23 @@ def build_generator(
     batch: str | int = "N",
     declared_output: list[int | str] | None = None,
     reshape_to: list[int] | None = None,
+    pixels: bool = False,
 ) -> onnx.ModelProto:
     """A generator-shaped model; ``metadata=None`` writes the matching ganedge metadata, ``{}`` none.
 
     ``declared_output`` replaces the output shape the graph declares (symbolic
     dims let a file lie about what it computes); ``reshape_to`` the shape its
     last Reshape produces (a fixed batch makes a file that fails at run time).
+    ``pixels`` adds the uint8 ``pixels`` output with the exporter's own nodes,
+    as files from ganedge 0.2 on have it.
     """
     rng = np.random.default_rng(seed)
-    pixels = int(np.prod(image_shape))
+    pixel_count = int(np.prod(image_shape))
     weights = {
         "W1": rng.standard_normal((latent_dim, hidden)) / np.sqrt(latent_dim),
         "b1": rng.standard_normal(hidden) * 0.1,
-        "W2": rng.standard_normal((hidden, pixels)) * (2.0 / np.sqrt(hidden)),
-        "b2": rng.standard_normal(pixels) * 0.1,
+        "W2": rng.standard_normal((hidden, pixel_count)) * (2.0 / np.sqrt(hidden)),
+        "b2": rng.standard_normal(pixel_count) * 0.1,
     }
     initializers = [numpy_helper.from_array(v.astype(np.float32), name) for name, v in weights.items()]
     shape = [-1, *image_shape] if reshape_to is None else reshape_to
@@ -77,7 +82,13 @@ def build_generator(
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="onnx_factory")
     model.ir_version = 8  # opset 17's IR; loads in every onnxruntime >= 1.14
-    props = generator_metadata(latent_dim, image_shape) if metadata is None else dict(metadata)
+    outputs = (keys.OUTPUT_NAME,)
+    if pixels:
+        from ganedge.export.pixels import add_pixels_output
+
+        add_pixels_output(model, image_shape[1], image_shape[2])
+        outputs = (keys.OUTPUT_NAME, keys.PIXELS_NAME)
+    props = generator_metadata(latent_dim, image_shape, outputs=outputs) if metadata is None else dict(metadata)
     helper.set_model_props(model, props)
     onnx.checker.check_model(model)
     return model

@@ -42,8 +42,25 @@ def test_saved_file_has_exactly_the_requested_opset_and_a_minimal_graph(exported
     model = onnx.load(exported["fp32"])
     assert {o.domain: o.version for o in model.opset_import}[""] == 17
     assert model.ir_version >= 8
-    assert [n.op_type for n in model.graph.node] == ["Gemm", "LeakyRelu", "Gemm", "Tanh", "Reshape"]
+    assert [n.op_type for n in model.graph.node] == ["Gemm", "LeakyRelu", "Gemm", "Tanh", "Reshape",  # the image
+                                                     "Add", "QuantizeLinear", "Reshape"]  # its pixels
     onnx.checker.check_model(model, full_check=True)
+
+
+@pytest.mark.parametrize("precision", ["fp32", "fp16", "int8"])
+def test_the_pixels_output_is_the_runtimes_mapping_of_the_image_to_within_one_grey_level(
+    exported: dict[str, Path], precision: str
+) -> None:
+    from ganedge.runtime.base.pixels import to_uint8
+
+    latents = np.random.default_rng(3).standard_normal((512, 100)).astype(np.float32)
+    images, pixels = _session(exported[precision]).run(["image", "pixels"], {"z": latents})
+    assert pixels.dtype == np.uint8 and pixels.shape == (512, 28, 28)
+    gap = np.abs(pixels.astype(int) - to_uint8(images).astype(int))
+    assert gap.max() <= 1 and np.mean(gap > 0) < 1e-3
+    props = _session(exported[precision]).get_modelmeta().custom_metadata_map
+    assert json.loads(props[keys.OUTPUTS_KEY]) == ["image", "pixels"]
+    assert 0 <= json.loads(props[keys.VALIDATION_KEY])["batch_256"]["pixels_share_differing"] < 0.5
 
 
 @pytest.mark.parametrize("opset", [15, 18])
@@ -74,8 +91,8 @@ def test_input_and_output_have_one_symbolic_batch_dimension(exported: dict[str, 
 @pytest.mark.parametrize("batch", [1, 7, 1000])
 def test_symbolic_batch_runs_for_any_size(exported: dict[str, Path], torch_generator: Generator, batch: int) -> None:
     latents = np.random.default_rng(batch).standard_normal((batch, 100)).astype(np.float32)
-    (images,) = _session(exported["fp32"]).run(None, {"z": latents})
-    assert images.shape == (batch, 1, 28, 28)
+    images, pixels = _session(exported["fp32"]).run(None, {"z": latents})
+    assert images.shape == (batch, 1, 28, 28) and pixels.shape == (batch, 28, 28)
     with torch.inference_mode():
         expected = torch_generator(torch.from_numpy(latents)).numpy()
     assert np.max(np.abs(images - expected)) <= 1e-5

@@ -117,3 +117,25 @@ def test_the_bundled_model_is_a_report_sized_generator() -> None:
     model = load_generator(device="cpu")
     assert model.path == BUNDLED_MODEL
     assert (model.latent_dim, model.image_shape) == (100, (1, 28, 28))
+
+
+def test_a_file_with_a_pixels_output_gets_its_pixels_from_the_graph(model_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = GeneratorModel(model_file, device="cpu")
+    assert model.metadata.has_pixels
+    converted: list[int] = []
+    real_to_uint8 = generator_module.to_uint8
+    monkeypatch.setattr(generator_module, "to_uint8", lambda *a, **k: converted.append(1) or real_to_uint8(*a, **k))
+    for n in (1, 64, 65, 3000):  # the one-thread session, the main session, and chunks written in place
+        z = model.sample_latents(n, seed=n)
+        pixels = model.generate(z)
+        assert pixels.dtype == np.uint8 and pixels.shape == (n, 28, 28)
+        gap = np.abs(pixels.astype(int) - real_to_uint8(model.generate(z, output="float")).astype(int))
+        assert gap.max() <= 1 and np.mean(gap > 0) < 1e-3
+    assert converted == []  # numpy never converted a pixel
+
+
+def test_an_older_file_without_pixels_is_converted_by_the_runtime_exactly(tmp_path: Path) -> None:
+    model = GeneratorModel(write_model(build_generator(), tmp_path / "old.onnx"), device="cpu")
+    assert not model.metadata.has_pixels
+    z = model.sample_latents(3000, seed=1)
+    assert np.array_equal(model.generate(z), to_uint8(model.generate(z, output="float")))
