@@ -1,16 +1,20 @@
 """The four ways to run the same Generator weights on the CPU, each as ``latents -> images``.
 
 - ``pytorch-eager``: the training code's ``Generator`` under ``inference_mode``.
-- ``ganedge-runtime``: the product, through its public API (float output, the
-  same job as the others).
+- ``ganedge-runtime``: the product, through its public API as users call it
+  (``generate()``, uint8 pixels), and ``ganedge-runtime-float`` asked for float
+  images, the job the float engines do;
+- ``pytorch-eager-pixels``: eager PyTorch plus the same pixel mapping, the
+  fair baseline of the uint8 call.
 - ``ort-session-run``: a bare ``InferenceSession.run``, to show what the
   runtime's own wrapping costs.
 - ``numpy-blas``: the same arithmetic by hand (two BLAS matmuls, bias,
   LeakyReLU, tanh), to show how close a hand-written path gets to the metal.
 
 Each engine takes float32 latents ``[n, latent_dim]`` and returns float32
-images ``[n, 1, 28, 28]`` in [-1, 1]; moving between NumPy and torch is
-zero-copy, so no engine is charged for a conversion the others skip.
+images ``[n, 1, 28, 28]`` in [-1, 1] (the two pixel engines: uint8 ``[n, 28,
+28]``); moving between NumPy and torch is zero-copy, so no engine is charged
+for a conversion the others skip.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .defaults import ENGINE_NUMPY, ENGINE_RUNTIME, ENGINE_SESSION, ENGINE_TORCH
+from .defaults import ENGINE_NUMPY, ENGINE_RUNTIME, ENGINE_RUNTIME_FLOAT, ENGINE_SESSION, ENGINE_TORCH, ENGINE_TORCH_PIXELS
 
 Engine = Callable[[np.ndarray], np.ndarray]
 IMAGE_SHAPE = (1, 28, 28)
@@ -114,28 +118,38 @@ def runtime_model(model_path: Path, threads: int) -> Any:
     return GeneratorModel(model_path, device="cpu", threads=threads)
 
 
-def runtime_engine(model_path: Path, threads: int) -> Engine:
-    """The ganedge runtime API, asked for float images (the same job the other engines do)."""
+def runtime_engine(model_path: Path, threads: int, output: str = "float") -> Engine:
+    """The ganedge runtime API: ``generate(latents)`` as users call it (``output="uint8"``), or float images."""
     model = runtime_model(model_path, threads)
 
     def generate(latents: np.ndarray) -> np.ndarray:
-        return model.generate(latents, output="float")
+        return model.generate(latents, output=output)  # type: ignore[arg-type]
 
     return generate
 
 
+def with_pixel_mapping(engine: Engine) -> Engine:
+    """``engine``'s float images mapped to uint8 pixels by the runtime's own mapping, in one numpy pass."""
+    from ganedge.runtime.base.pixels import to_uint8
+
+    return lambda latents: to_uint8(engine(latents))
+
+
 def build_cpu_engines(checkpoint: Path, fp32_model: Path, threads: int) -> dict[str, Engine]:
-    """All four CPU engines on the same weights.
+    """All six CPU engines on the same weights.
 
     Examples
     --------
     >>> engines = build_cpu_engines(ckpt, onnx_path, threads=2)   # doctest: +SKIP
     >>> sorted(engines)
-    ['ganedge-runtime', 'numpy-blas', 'ort-session-run', 'pytorch-eager']
+    ['ganedge-runtime', 'ganedge-runtime-float', 'numpy-blas', 'ort-session-run', 'pytorch-eager', 'pytorch-eager-pixels']
     """
+    torch = torch_engine(checkpoint)
     return {
-        ENGINE_TORCH: torch_engine(checkpoint),
-        ENGINE_RUNTIME: runtime_engine(fp32_model, threads),
+        ENGINE_TORCH: torch,
+        ENGINE_TORCH_PIXELS: with_pixel_mapping(torch),
+        ENGINE_RUNTIME: runtime_engine(fp32_model, threads, "uint8"),
+        ENGINE_RUNTIME_FLOAT: runtime_engine(fp32_model, threads, "float"),
         ENGINE_SESSION: session_engine(fp32_model, threads),
         ENGINE_NUMPY: numpy_engine(checkpoint),
     }

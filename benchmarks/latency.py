@@ -12,7 +12,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .defaults import ENGINE_LABELS, ENGINE_RUNTIME, ENGINE_TORCH, ENGINES, LATENT_SEED, Budget
+from .defaults import ENGINE_LABELS, ENGINE_RUNTIME, ENGINE_TORCH, ENGINE_TORCH_PIXELS, ENGINES, LATENT_SEED, PIXEL_ENGINES, Budget
 from .engines import Engine, fixed_latents
 from .sgemm import generator_flops
 from .timing import Timing, time_interleaved
@@ -84,12 +84,16 @@ def measure_latency(
         reference = engines[ENGINE_TORCH](latents) if ENGINE_TORCH in engines else None
         calls = {name: (lambda engine=engine: engine(latents)) for name, engine in engines.items()}
         timings = time_interleaved(calls, budget)
-        baseline = timings.get(ENGINE_TORCH)
         for name, timing in timings.items():
-            row = timing_row(timing, batch, baseline, sgemm_gflops)
+            pixels = name in PIXEL_ENGINES  # compared with PyTorch doing the same job: images, then pixels
+            row = timing_row(timing, batch, timings.get(ENGINE_TORCH_PIXELS if pixels else ENGINE_TORCH), sgemm_gflops)
             if reference is not None:
-                images = np.asarray(engines[name](latents)).reshape(reference.shape)
-                row["max_abs_diff_vs_torch"] = float(np.max(np.abs(images - reference)))
+                produced = np.asarray(engines[name](latents))
+                if pixels:
+                    wanted = engines[ENGINE_TORCH_PIXELS](latents).astype(np.int16)
+                    row["max_grey_levels_vs_torch"] = float(np.max(np.abs(produced.astype(np.int16) - wanted)))
+                else:
+                    row["max_abs_diff_vs_torch"] = float(np.max(np.abs(produced.reshape(reference.shape) - reference)))
             results[name]["batches"][str(batch)] = row
     section: dict[str, Any] = {"batch_sizes": list(batch_sizes), "engines": results}
     if ENGINE_RUNTIME in engines:

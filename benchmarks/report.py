@@ -178,8 +178,9 @@ def targets_lines(targets: list[dict[str, Any]], cores: int) -> list[str]:
         others = t.get("background_cores")
         if others is not None and others > DISTURBED_SHARE * cores and t["status"] != "not measured":
             status += f" (disturbed: others used {others:.1f} cores)"
-        rows.append([t["target"], t["shown"], status])
-    return ["## Targets (ratios from this run)", ""] + _table(["target", "measured", "status"], rows)
+        rows.append([t["target"], t.get("before", "-"), t["shown"], status])
+    return (["## Targets (ratios from this run; before: the previous results file)", ""]
+            + _table(["target", "before", "measured", "status"], rows))
 
 
 def render_markdown(results: dict[str, Any]) -> str:

@@ -60,6 +60,13 @@ def failed_sections(results: dict[str, Any]) -> list[str]:
             if str(section.get("skipped", "")).startswith(FAILED_PREFIX)]
 
 
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
 def run_benchmarks(
     sections: Sequence[str],
     quick: bool,
@@ -101,6 +108,7 @@ def run_benchmarks(
     set_torch_threads(threads)
     machine = describe_machine(threads)
     previous = previous_results(out_dir, machine, quick) if update else {}
+    before = _read_json(out_dir / RESULTS_JSON)  # its targets are this run's "before" column
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     results: dict[str, Any] = {
         "schema": d.SCHEMA,
@@ -173,7 +181,7 @@ def run_benchmarks(
             results["measured_at"][name] = now
             say(f"{name} done in {time.perf_counter() - started:.1f} s"
                 + (f" (other processes used {others:.2f} cores meanwhile)" if others is not None else ""))
-    results["targets"] = evaluate_targets(results)
+    results["targets"] = evaluate_targets(results, before)
     results["notes"] = all_notes(results)
     write_results(results, out_dir, plot_latency, render_markdown)
     return results

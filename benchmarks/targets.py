@@ -29,9 +29,20 @@ def _latency(results: dict[str, Any], engine: str, batch: str, field: str) -> fl
 
 
 def _overhead(results: dict[str, Any]) -> float | None:
-    api = _latency(results, d.ENGINE_RUNTIME, "1", "median_s")
+    api = _latency(results, d.ENGINE_RUNTIME_FLOAT, "1", "median_s")
     raw = _latency(results, d.ENGINE_SESSION, "1", "median_s")
     return None if api is None or raw is None else api / raw - 1.0
+
+
+def _microseconds(results: dict[str, Any]) -> float | None:
+    seconds = _latency(results, d.ENGINE_RUNTIME, "1", "median_s")
+    return None if seconds is None else seconds * 1e6
+
+
+def _pixels_over_float(results: dict[str, Any]) -> float | None:
+    pixels = _latency(results, d.ENGINE_RUNTIME, BIG_BATCH, "median_s")
+    floats = _latency(results, d.ENGINE_RUNTIME_FLOAT, BIG_BATCH, "median_s")
+    return None if pixels is None or floats is None else pixels / floats
 
 
 def _rss_ratio(results: dict[str, Any]) -> float | None:
@@ -52,14 +63,28 @@ class Target:
 
 
 TARGETS = (
-    Target("batch1-speedup", "latency", f"batch 1: runtime API >= {d.TARGET_BATCH1_SPEEDUP:g}x eager PyTorch",
-           lambda r: _latency(r, d.ENGINE_RUNTIME, "1", "speedup_vs_torch"), ">=", d.TARGET_BATCH1_SPEEDUP, "{:.2f}x"),
+    Target("batch1-pixels-us", "latency", f"batch 1: generate() (default uint8) <= {d.TARGET_BATCH1_US:g} us median",
+           _microseconds, "<=", d.TARGET_BATCH1_US, "{:.1f} us"),
+    Target("batch1-pixels-speedup", "latency",
+           f"batch 1: generate() (uint8) >= {d.TARGET_BATCH1_PIXELS_SPEEDUP:g}x eager PyTorch + the same pixel mapping",
+           lambda r: _latency(r, d.ENGINE_RUNTIME, "1", "speedup_vs_torch"), ">=", d.TARGET_BATCH1_PIXELS_SPEEDUP,
+           "{:.2f}x"),
+    Target("batch1-speedup", "latency", f"batch 1: runtime API (float) >= {d.TARGET_BATCH1_SPEEDUP:g}x eager PyTorch",
+           lambda r: _latency(r, d.ENGINE_RUNTIME_FLOAT, "1", "speedup_vs_torch"), ">=", d.TARGET_BATCH1_SPEEDUP,
+           "{:.2f}x"),
     Target("batch1-wrapper-overhead", "latency",
-           f"batch 1: runtime API within {d.TARGET_WRAPPER_OVERHEAD:.0%} of raw session.run",
+           f"batch 1: runtime API (float) within {d.TARGET_WRAPPER_OVERHEAD:.0%} of raw session.run",
            _overhead, "<=", d.TARGET_WRAPPER_OVERHEAD, "{:+.1%}"),
+    Target("big-batch-pixels-vs-float", "latency",
+           f"batch {BIG_BATCH}: generate() (uint8) within {d.TARGET_PIXELS_VS_FLOAT - 1:.0%} of generate(output='float')",
+           _pixels_over_float, "<=", d.TARGET_PIXELS_VS_FLOAT, "{:.2f}x the float time"),
+    Target("big-batch-pixels-sgemm-share", "latency",
+           f"batch {BIG_BATCH}: generate() (uint8) throughput >= {d.TARGET_PIXELS_SGEMM_SHARE:.0%} of SGEMM",
+           lambda r: _latency(r, d.ENGINE_RUNTIME, BIG_BATCH, "sgemm_share"), ">=", d.TARGET_PIXELS_SGEMM_SHARE,
+           "{:.0%}"),
     Target("big-batch-fp32-speedup", "latency",
            f"batch {BIG_BATCH}: runtime API (fp32) >= {d.TARGET_BIG_SPEEDUP_FP32:g}x eager PyTorch",
-           lambda r: _latency(r, d.ENGINE_RUNTIME, BIG_BATCH, "speedup_vs_torch"), ">=", d.TARGET_BIG_SPEEDUP_FP32,
+           lambda r: _latency(r, d.ENGINE_RUNTIME_FLOAT, BIG_BATCH, "speedup_vs_torch"), ">=", d.TARGET_BIG_SPEEDUP_FP32,
            "{:.2f}x"),
     Target("big-batch-int8-speedup", "precision",
            f"batch {BIG_BATCH}: int8 export >= {d.TARGET_BIG_SPEEDUP_INT8:g}x eager PyTorch",
@@ -67,7 +92,7 @@ TARGETS = (
            ">=", d.TARGET_BIG_SPEEDUP_INT8, "{:.2f}x"),
     Target("big-batch-sgemm-share", "latency",
            f"batch {BIG_BATCH}: runtime API fp32 throughput >= {d.TARGET_SGEMM_SHARE:.0%} of SGEMM",
-           lambda r: _latency(r, d.ENGINE_RUNTIME, BIG_BATCH, "sgemm_share"), ">=", d.TARGET_SGEMM_SHARE, "{:.0%}"),
+           lambda r: _latency(r, d.ENGINE_RUNTIME_FLOAT, BIG_BATCH, "sgemm_share"), ">=", d.TARGET_SGEMM_SHARE, "{:.0%}"),
     Target("cold-start-time", "cold-start", f"gan-run cold start to PNG <= {d.TARGET_COLD_START_S:g} s (median)",
            lambda r: _get(r, "sections", "cold-start", "gan-run", "median_wall_s"), "<=", d.TARGET_COLD_START_S,
            "{:.3f} s"),
@@ -92,14 +117,18 @@ def _display(fmt: str, value: float) -> str:
     return fmt.format(value)
 
 
-def evaluate_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """One entry per target: measured value, threshold and ``met`` / ``MISSED`` / ``not measured``.
+def evaluate_targets(results: dict[str, Any], before: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """One entry per target: measured value, threshold, ``met`` / ``MISSED`` / ``not measured``, and ``before``.
+
+    ``before`` is the previous results file: each target also shows what it
+    read there (the figure before this round's changes), or ``-``.
 
     Examples
     --------
     >>> evaluate_targets({"sections": {}})[0]["status"]
     'not measured'
     """
+    earlier = {t["id"]: t.get("shown", "-") for t in (before or {}).get("targets", [])}
     judged = []
     for target in TARGETS:
         value = target.read(results)
@@ -109,6 +138,7 @@ def evaluate_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             met = value >= target.threshold if target.comparison == ">=" else value <= target.threshold
             status, shown = ("met" if met else "MISSED"), _display(target.fmt, value)
         judged.append({"id": target.id, "section": target.section, "target": target.description, "measured": value,
-                       "shown": shown, "threshold": target.threshold, "comparison": target.comparison,
+                       "shown": shown, "before": earlier.get(target.id, "-"), "threshold": target.threshold,
+                       "comparison": target.comparison,
                        "status": status, "background_cores": results.get("background_cores", {}).get(target.section)})
     return judged

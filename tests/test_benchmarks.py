@@ -13,7 +13,7 @@ import pytest
 
 # The contract of results.json, stated here rather than imported from the package under test.
 SECTIONS = ("sgemm", "latency", "precision", "throughput", "cold-start", "training", "cuda")
-ENGINES = ("pytorch-eager", "ganedge-runtime", "ort-session-run", "numpy-blas")
+ENGINES = ("pytorch-eager", "pytorch-eager-pixels", "ganedge-runtime", "ganedge-runtime-float", "ort-session-run", "numpy-blas")
 BATCH_SIZES = (1, 8, 64, 1024, 16384)
 PRECISIONS = ("fp32", "fp16", "int8")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -120,3 +120,15 @@ def test_cuda_section_measures_or_says_why_not(results: dict[str, Any]) -> None:
         assert "torch" in cuda["skipped"] and "onnxruntime" in cuda["skipped"]
     else:
         assert {"torch", "onnxruntime"} <= set(cuda)
+
+
+def test_the_default_uint8_call_is_timed_against_pytorch_doing_the_same_job(results: dict[str, Any]) -> None:
+    engines = results["sections"]["latency"]["engines"]
+    for batch, row in engines["ganedge-runtime"]["batches"].items():
+        baseline = engines["pytorch-eager-pixels"]["batches"][batch]["median_s"]
+        assert row["speedup_vs_torch"] == pytest.approx(baseline / row["median_s"])
+        assert row["max_grey_levels_vs_torch"] <= 1  # the same pixels, to one grey level
+
+
+def test_every_target_shows_the_figure_before_this_run(results: dict[str, Any]) -> None:
+    assert all("before" in target for target in results["targets"])

@@ -151,9 +151,7 @@ def _disk_full(*_: object, **__: object) -> None:
 
 def test_gan_run_on_a_full_disk_is_one_line_and_leaves_no_file(model_file: Path, in_tmp: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from PIL import Image
-
-    monkeypatch.setattr(Image.Image, "save", _disk_full)
+    monkeypatch.setattr(Path, "write_bytes", _disk_full)
     assert "No space left on device" in assert_refused(invoke(gan_run, "--model", str(model_file)))
     assert list(in_tmp.iterdir()) == []
 

@@ -97,11 +97,24 @@ def test_save_png_into_a_missing_folder_raises_and_writes_nothing(tmp_path: Path
 
 
 def test_save_png_failing_midway_leaves_no_partial_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def half_then_fail(self: Image.Image, fp: str, *args: object, **kwargs: object) -> None:
-        Path(fp).write_bytes(b"\x89PNG half")
+    real_write_bytes = Path.write_bytes
+
+    def half_then_fail(self: Path, data: bytes) -> int:
+        real_write_bytes(self, data[: len(data) // 2])
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(Image.Image, "save", half_then_fail)
+    monkeypatch.setattr(Path, "write_bytes", half_then_fail)
     with pytest.raises(GanRuntimeError, match="No space left"):
         save_png(render_grid(_rows()), tmp_path / "grid.png")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("shape", [(5, 7), (5, 7, 3)], ids=["grayscale", "rgb"])
+def test_the_png_encoder_writes_what_pillow_reads_back_pixel_for_pixel(shape: tuple[int, ...], tmp_path: Path) -> None:
+    from ganedge.runtime.base.png import encode_png
+
+    pixels = np.random.default_rng(0).integers(0, 256, size=shape, dtype=np.uint8)
+    (tmp_path / "x.png").write_bytes(encode_png(pixels))
+    with Image.open(tmp_path / "x.png") as image:
+        assert image.mode == ("L" if len(shape) == 2 else "RGB")
+        assert np.array_equal(np.asarray(image), pixels)

@@ -11,3 +11,4 @@ from __future__ import annotations
 DEVICES = ("auto", "cpu", "cuda")
 CPU_PROVIDER = "CPUExecutionProvider"
 CUDA_PROVIDER = "CUDAExecutionProvider"
+MAX_THREADS = 256  # onnxruntime intra-op threads a user may ask for (--threads, threads=)

@@ -22,13 +22,8 @@ An ``OSError`` (disk full, a name too long) becomes a one-line
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import stat
-import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -74,6 +69,19 @@ def destination(path: Path | str, what: str = "the output") -> Path:
     return real
 
 
+def _new_temp_file(folder: Path, name: str) -> str:
+    """Create an empty, new file ``.<name>.<random>.tmp`` in ``folder`` (what ``tempfile.mkstemp`` does,
+    without its import cost on every command's start)."""
+    for _ in range(100):
+        candidate = folder / f".{name}.{os.urandom(4).hex()}.tmp"
+        try:
+            os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            continue
+        return str(candidate)
+    raise FileExistsError(f"no free temp name in {folder}")
+
+
 def check_writable(path: Path | str, what: str = "the output") -> None:
     """Fail before any work when ``path`` cannot be written as a file (see the module docstring).
 
@@ -89,10 +97,9 @@ def check_writable(path: Path | str, what: str = "the output") -> None:
     if not folder.is_dir():
         raise GanRuntimeError(f"{what} {str(path)!r}: folder {str(Path(path).parent)!r} does not exist")
     try:
-        handle, probe = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=folder)
+        probe = _new_temp_file(folder, real.name)
     except OSError as error:
         raise GanRuntimeError(f"{what} {str(path)!r}: cannot create a file in {str(folder)!r} ({_reason(error)})") from None
-    os.close(handle)
     os.unlink(probe)
 
 
@@ -153,10 +160,9 @@ def write_all(files: Sequence[tuple[Path | str, Writer, str]]) -> list[Path]:
         for path, write, what in files:
             real = destination(path, what)
             try:
-                handle, tmp_name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
+                tmp_name = _new_temp_file(real.parent, real.name)
             except OSError as error:
                 raise GanRuntimeError(f"cannot write {what} {str(path)!r}: {_reason(error)}") from None
-            os.close(handle)
             staged.append((tmp_name, real, what))
             try:
                 os.chmod(tmp_name, 0o666 & ~_current_umask())
@@ -198,6 +204,8 @@ def text_writer(text: str) -> Writer:
 
 def json_writer(payload: Any) -> Writer:
     """A writer of ``payload`` as sorted, indented JSON (strict: NaN and infinity are refused, not written)."""
+    import json
+
     try:
         text = json.dumps(payload, indent=2, sort_keys=True, allow_nan=False) + "\n"
     except ValueError as error:
@@ -207,6 +215,9 @@ def json_writer(payload: Any) -> Writer:
 
 def csv_writer(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Writer:
     """A writer of a header line and ``rows`` as CSV (``\\n`` line ends)."""
+    import csv
+    import io
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -222,6 +233,7 @@ def records_csv_writer(records: Sequence[Mapping[str, Any]]) -> Writer:
 
 def npz_writer(arrays: Mapping[str, np.ndarray]) -> Writer:
     """A writer like ``np.savez_compressed`` but byte-reproducible (fixed zip timestamps) and without pickles."""
+    import zipfile
 
     def write(tmp_name: str) -> None:
         with zipfile.ZipFile(tmp_name, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -15,7 +15,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .errors import GanRuntimeError
-from .files import Writer, atomic_write
+from .files import Writer, atomic_write, bytes_writer
+from .png import encode_png
 
 BACKGROUND = 255  # white gaps and margin: FashionMNIST images are dark on the edges
 TEXT_COLOR = 0
@@ -130,8 +131,9 @@ def save_png(image: Image.Image, path: Path | str, what: str = "PNG") -> Path:
     """Save ``image`` as a PNG at ``path``, all at once or not at all.
 
     The PNG is written to a temp file beside ``path`` and renamed over it when
-    complete, so a failure never leaves a partial file. Pillow writes no
-    timestamp, so the same image always gives the same bytes.
+    complete, so a failure never leaves a partial file. The encoder
+    (:mod:`.png`) writes no timestamp, so the same image always gives the
+    same bytes.
 
     Parameters
     ----------
@@ -159,8 +161,8 @@ def save_png(image: Image.Image, path: Path | str, what: str = "PNG") -> Path:
 
 
 def png_writer(image: Image.Image) -> Writer:
-    """A writer of ``image`` as PNG, for :func:`~ganedge.runtime.base.files.write_all`."""
-    return lambda tmp_name: image.save(tmp_name, format="PNG")
+    """A writer of ``image`` (mode ``L`` or ``RGB``) as PNG, for :func:`~ganedge.runtime.base.files.write_all`."""
+    return bytes_writer(encode_png(np.asarray(image.convert("RGB") if image.mode not in ("L", "RGB") else image)))
 
 
 def caption_rows(grid: Image.Image, captions: Sequence[str], cell_height: int, images_per_row: int, cell_width: int,

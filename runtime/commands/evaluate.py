@@ -14,7 +14,7 @@ import click
 from ..measure.evaluate import DEFAULT_EVAL_N, MAX_EVAL_N, MIN_EVAL_N
 from ..measure.metrics import DEFAULT_K
 from ..models import BUNDLED_CLASSIFIER
-from .shared import CONTEXT_SETTINGS, classifier_option, device_option, model_option, resolve_model, run_command
+from .shared import CONTEXT_SETTINGS, classifier_option, device_option, model_option, resolve_model, run_command, threads_option
 
 DEFAULT_SEED = 0
 
@@ -32,9 +32,10 @@ DEFAULT_SEED = 0
 @click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE.json",
               help="Also write every number (class shares by name included) as JSON.")
 @device_option
+@threads_option
 @click.version_option(package_name="ganedge", prog_name="gan-eval")
 def gan_eval(model_path: Path | None, classifier_path: Path | None, n: int, seed: int, data_dir: Path | None,
-             json_path: Path | None, device: str) -> None:
+             json_path: Path | None, device: str, threads: int | None) -> None:
     """Measure a generator: Frechet distance, precision/recall and class histogram, beside a floor and noise.
 
     Everything is measured in the measuring classifier's 128-number feature
@@ -65,8 +66,8 @@ def gan_eval(model_path: Path | None, classifier_path: Path | None, n: int, seed
 
     path, source = resolve_model(model_path)
     check_outputs({"--json": json_path}, {"--model": path, "--classifier": classifier_path or BUNDLED_CLASSIFIER})
-    generator = GeneratorModel(path, device=device)
-    classifier = ClassifierModel(classifier_path, device=device)
+    generator = GeneratorModel(path, device=device, threads=threads)
+    classifier = ClassifierModel(classifier_path, device=device, threads=threads)
     folder, test, train = read_splits(data_dir)
     accuracy = classifier.metadata.test_accuracy
     click.echo(f"model: {path} ({source}; latent size {generator.latent_dim})")

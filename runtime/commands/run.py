@@ -8,6 +8,7 @@ Parse the options, open the model, ask it for the rows
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -15,7 +16,7 @@ import click
 
 from .shared import (
     CONTEXT_SETTINGS, DirectionWalk, Perturbation, classifier_option, device_option, distinct_numbers, model_option,
-    parse_direction, parse_perturb, resolve_model, run_command,
+    parse_direction, parse_perturb, resolve_model, run_command, threads_option,
 )
 
 DEFAULT_OUT = Path("gan-run.png")
@@ -59,12 +60,13 @@ MAX_SCALE = 16  # 28 px -> 448 px per image; larger only blows up the file
               help=f"Images per row drawn in the PNG  [default: all --n; the first {DEFAULT_N} when --n is above "
                    f"{MAX_IMAGES_PER_ROW}]")
 @device_option
+@threads_option
 @click.option("--scale", type=click.IntRange(1, MAX_SCALE), default=DEFAULT_SCALE, show_default=True, metavar="FACTOR",
               help="Enlarge each 28 px image this many times (nearest neighbour).")
 @click.version_option(package_name="ganedge", prog_name="gan-run")
 def gan_run(model_path: Path | None, perturbations: tuple[Perturbation, ...], directions: tuple[DirectionWalk, ...],
             n: int, seed: int, out: Path, npz_path: Path | None, explain: bool, explain_in_png: bool,
-            classifier_path: Path | None, show: int | None, device: str, scale: int) -> None:
+            classifier_path: Path | None, show: int | None, device: str, threads: int | None, scale: int) -> None:
     """Generate FashionMNIST-like images with a ganedge generator; save one labelled PNG grid.
 
     Without --perturb: one row of --n images from --n random latents (the
@@ -111,10 +113,10 @@ def gan_run(model_path: Path | None, perturbations: tuple[Perturbation, ...], di
     path, source = resolve_model(model_path)
     check_outputs({"--out": out, "--npz": npz_path},
                   {"--model": path, "--classifier": (classifier_path or BUNDLED_CLASSIFIER) if explain else None})
-    model = GeneratorModel(path, device=device)
+    model = GeneratorModel(path, device=device, threads=threads)
     click.echo(f"model: {path} ({source}; latent size {model.latent_dim})")
     click.echo(f"provider: {model.provider} (--device {device})")
-    classifier = _open_classifier(classifier_path, device) if explain else None
+    classifier = _open_classifier(classifier_path, device, threads) if explain else None
     latents = model.sample_latents(n, seed)
     edits = model.experiment_edits(perturbations, directions)
     labels = [edit.label for edit in edits]
@@ -161,10 +163,10 @@ def _check_sizes(n: int, explain: bool, classifier_path: Path | None, perturbati
                                  param_hint="'--perturb'" if not directions else "'--perturb' / '--direction'")
 
 
-def _open_classifier(classifier_path: Path | None, device: str) -> Any:
+def _open_classifier(classifier_path: Path | None, device: str, threads: int | None) -> Any:
     from ..measure.classifier import ClassifierModel
 
-    return ClassifierModel(classifier_path, device=device)
+    return ClassifierModel(classifier_path, device=device, threads=threads)
 
 
 def _row_shares(classifier: Any, pixels: Any) -> Any:
@@ -195,4 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     model: ...
     0
     """
+    # gan-run's numpy work is tiny; one OpenBLAS thread instead of one per core saves its start-up
+    # (docs/decisions.md). Set before numpy is first imported, and never over the user's own setting.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     return run_command(gan_run, "gan-run", argv)

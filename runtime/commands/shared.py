@@ -19,7 +19,7 @@ from typing import Any, Callable, NamedTuple, Sequence, TypeVar
 
 import click
 
-from ..base.devices import DEVICES
+from ..base.devices import DEVICES, MAX_THREADS
 from ..base.edit_values import check_values
 from ..base.errors import EXIT_INTERRUPTED, EXIT_USAGE, GanedgeError, GanRuntimeError
 from ..models import BUNDLED_MODEL
@@ -145,6 +145,13 @@ def device_option(command: F) -> F:
     """``--device auto|cpu|cuda``, as :func:`ganedge.runtime.generator.session.open_session` takes it."""
     return click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True,
                         help="auto: CUDA if it really loads, else CPU; cuda: CUDA or an error; cpu: CPU.")(command)
+
+
+def threads_option(command: F) -> F:
+    """``--threads N``: onnxruntime's intra-op threads for large batches (small ones run on one thread)."""
+    return click.option("--threads", type=click.IntRange(1, MAX_THREADS), default=None, metavar="N",
+                        help="onnxruntime threads for large batches (batches of up to 64 latents run on one, which is "
+                             "faster for them)  [default: onnxruntime's, one per physical core]")(command)
 
 
 def resolve_model(model_path: Path | None) -> tuple[Path, str]:

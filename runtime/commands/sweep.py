@@ -15,7 +15,7 @@ import click
 from ..base.errors import GanRuntimeError
 from ..models import BUNDLED_CLASSIFIER
 from .shared import (
-    CONTEXT_SETTINGS, classifier_option, device_option, model_option, parse_value_list, resolve_model, run_command,
+    CONTEXT_SETTINGS, classifier_option, device_option, model_option, parse_value_list, resolve_model, run_command, threads_option,
 )
 
 DEFAULT_SWEEP_N = 500  # latents: class shares to 0.2%, 100 numbers x 2 values in ~15 s on 2 CPU cores
@@ -67,10 +67,11 @@ def parse_values(text: str | tuple[float, ...]) -> tuple[float, ...]:
 @click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE.json",
               help="Also write everything as JSON.")
 @device_option
+@threads_option
 @click.version_option(package_name="ganedge", prog_name="gan-sweep")
 def gan_sweep(model_path: Path | None, classifier_path: Path | None, values: tuple[float, ...], n: int, seed: int,
               sefa_count: int, random_count: int, top: int, out: Path, csv_path: Path, json_path: Path | None,
-              device: str) -> None:
+              device: str, threads: int | None) -> None:
     """Rank every latent number by how much it moves the class histogram; draw it as a heatmap.
 
     For each latent number (1..100, counted as in the report) and each value
@@ -106,8 +107,8 @@ def gan_sweep(model_path: Path | None, classifier_path: Path | None, values: tup
     path, source = resolve_model(model_path)
     check_outputs({"--out": out, "--csv": csv_path, "--json": json_path},
                   {"--model": path, "--classifier": classifier_path or BUNDLED_CLASSIFIER})
-    generator = GeneratorModel(path, device=device)
-    classifier = ClassifierModel(classifier_path, device=device)
+    generator = GeneratorModel(path, device=device, threads=threads)
+    classifier = ClassifierModel(classifier_path, device=device, threads=threads)
     if sefa_count:
         try:
             generator.sefa

@@ -7,8 +7,9 @@ report does ("the 71st number"); 0 and numbers above the latent size are errors.
 from __future__ import annotations
 
 import math
+import threading
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Any, Literal, Sequence
 
 import numpy as np
 from PIL import Image
@@ -23,7 +24,7 @@ from ..base.sefa import SefaDirections
 from .directions import direction_edits, sefa_directions
 from .latents import LatentEdit, perturb_edits, perturb_latents, sample_latents
 from .graph import check_graph, probe
-from .session import OpenedModel, open_session, run, run_into
+from .session import OpenedModel, check_threads, direct_run, open_session, run, run_into
 
 # Latents per forward pass: on the CPU a chunk of images small enough to stay in cache for the bias
 # and tanh passes; on CUDA each pass costs a launch and two copies, so chunks are large (bounded:
@@ -68,15 +69,31 @@ class GeneratorModel(OpenedModel):
     """
 
     def __init__(self, path: str | Path | None = None, device: str = "auto", threads: int | None = None) -> None:
-        super().__init__(Path(path) if path is not None else BUNDLED_MODEL, device, threads)
+        threads = check_threads(threads)
+        # The session opened now runs small batches on one thread; a CPU session with ``threads`` threads for
+        # large batches is opened on first use (most calls never need it, and a cold start pays for each).
+        super().__init__(Path(path) if path is not None else BUNDLED_MODEL, device, 1)
+        self._threads = threads
         self._metadata = check_graph(self._session, self._path)
         self._small_session = self._session
-        if self._provider != CUDA_PROVIDER and self._threads != 1:
-            self._small_session, _ = open_session(self._path, "cpu", threads=1)
+        self._large_session: Any = self._session if self._provider == CUDA_PROVIDER or threads == 1 else None
+        self._opening = threading.Lock()
         probe(self._small_session, self._metadata, self._path)
         channels, height, width = self._metadata.image_shape
         self._shapes = {OUTPUT_NAME: (channels, height, width), PIXELS_NAME: (height, width)}
         self._dtypes = {OUTPUT_NAME: np.float32, PIXELS_NAME: np.uint8}
+        pixels_output = PIXELS_NAME if self._metadata.has_pixels else OUTPUT_NAME
+        self._names = {"uint8": [pixels_output], "float": [OUTPUT_NAME]}  # what to ask the graph for
+        self._run_small = direct_run(self._small_session)
+        self._latent_dim = self._metadata.latent_dim
+
+    def _large(self) -> Any:
+        """The session for large batches, opened once (thread-safe) with the threads asked for."""
+        if self._large_session is None:
+            with self._opening:
+                if self._large_session is None:
+                    self._large_session, _ = open_session(self._path, "cpu", self._threads)
+        return self._large_session
 
     @property
     def metadata(self) -> GeneratorMetadata:
@@ -133,30 +150,39 @@ class GeneratorModel(OpenedModel):
         >>> model.generate(model.sample_latents(8, seed=0)).shape
         (8, 28, 28)
         """
-        if output not in OUTPUTS:
+        names = self._names.get(output)
+        if names is None:
             raise GanRuntimeError(f"output must be 'uint8' or 'float', got {output!r}")
         z = self._checked_latents(latents)
-        n = len(z)
-        in_graph = output == "float" or self._metadata.has_pixels  # else: an older file, pixels made here
-        name = OUTPUT_NAME if output == "float" or not in_graph else PIXELS_NAME
+        n = z.shape[0]
+        convert = names[0] == OUTPUT_NAME and output == "uint8"  # an older file: the runtime maps pixels itself
+        if chunk_size is None and n <= SMALL_BATCH:  # the common call (gan-run, an app): one pass, one thread
+            try:
+                images = self._run_small(names, {INPUT_NAME: z})[0]
+            except Exception:  # the error path, once: re-run through run() for its one-line message
+                images = run(self._small_session, names, {INPUT_NAME: z}, self._path)[0]
+            return self._to_uint8(images) if convert else images
         if chunk_size is None:
             chunk_size = CUDA_CHUNK_SIZE if self._provider == CUDA_PROVIDER else DEFAULT_CHUNK_SIZE
         elif isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
             raise GanRuntimeError(f"chunk_size must be a whole number >= 1, got {chunk_size!r}")
-        if n <= chunk_size:  # one pass (small batches on the one-thread session): hand back onnxruntime's array
-            session = self._small_session if n <= SMALL_BATCH else self._session
-            images = run(session, [name], {INPUT_NAME: z}, self._path)[0]
-            return images if in_graph else self._to_uint8(images)
+        name = names[0]
+        in_graph = not convert
+        if n <= chunk_size:  # one pass: hand back onnxruntime's own array, nothing to assemble
+            session = self._small_session if n <= SMALL_BATCH else self._large()
+            images = run(session, names, {INPUT_NAME: z}, self._path)[0]
+            return self._to_uint8(images) if convert else images
+        session = self._large()
         result = np.empty((n, *self._shapes[name if in_graph else PIXELS_NAME]), self._dtypes[name if in_graph else PIXELS_NAME])
         for start in range(0, n, chunk_size):
             feeds = {INPUT_NAME: z[start : start + chunk_size]}
             target = result[start : start + chunk_size]
             if not in_graph:
-                target[...] = self._to_uint8(run(self._session, [name], feeds, self._path)[0])
+                target[...] = self._to_uint8(run(session, [name], feeds, self._path)[0])
             elif self._provider == CUDA_PROVIDER:  # binding host arrays is slower there (docs/decisions.md)
-                target[...] = run(self._session, [name], feeds, self._path)[0]
+                target[...] = run(session, [name], feeds, self._path)[0]
             else:  # written in place by onnxruntime's last kernel: no second copy of a large batch
-                run_into(self._session, name, feeds, target, self._path)
+                run_into(session, name, feeds, target, self._path)
         return result
 
     def _to_uint8(self, images: np.ndarray) -> np.ndarray:
@@ -180,10 +206,10 @@ class GeneratorModel(OpenedModel):
             z = np.ascontiguousarray(latents, dtype=np.float32)
         except (TypeError, ValueError):
             raise GanRuntimeError(f"latents must be numbers [n, {self.latent_dim}], got {type(latents).__name__}") from None
-        if z.ndim != 2 or z.shape[1] != self.latent_dim or z.shape[0] == 0:
-            raise GanRuntimeError(f"latents must be [n, {self.latent_dim}] with n >= 1, got shape {list(z.shape)}")
-        flat = z.reshape(-1)
-        if not math.isfinite(float(np.vdot(flat, flat))):  # one BLAS call: NaN, infinity or |z| ~ 1e19 make it non-finite
+        shape = z.shape
+        if len(shape) != 2 or shape[1] != self._latent_dim or shape[0] == 0:
+            raise GanRuntimeError(f"latents must be [n, {self._latent_dim}] with n >= 1, got shape {list(shape)}")
+        if not math.isfinite(np.vdot(z, z)):  # one BLAS call (vdot flattens): NaN, infinity or |z| ~ 1e19 fail it
             raise GanRuntimeError("latents must be finite numbers: NaN, infinity or values near float32's limit "
                                   "make every pixel black")
         return z

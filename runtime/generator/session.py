@@ -23,15 +23,14 @@ import contextlib
 import io
 import os
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from ..base.devices import CPU_PROVIDER, CUDA_PROVIDER, DEVICES
+from ..base.devices import CPU_PROVIDER, CUDA_PROVIDER, DEVICES, MAX_THREADS
 from ..base.errors import GanRuntimeError
 
 ORT_DEFAULT_LOG_SEVERITY = 2  # onnxruntime's own default (warning); there is no getter to read it back
@@ -40,7 +39,6 @@ SESSION_LOG_SEVERITY = 3  # errors only: no "initializer not used" chatter on ev
 INSTALL_HINT = "pip install 'ganedge[cpu]' (or 'ganedge[gpu]' for CUDA; never both)"
 CUDA_INSTALL_HINT = "pip uninstall onnxruntime, then pip install 'ganedge[gpu]'"
 MAX_REASON_CHARS = 300
-MAX_THREADS = 256
 # TF32 off: with onnxruntime's default (TF32 on) the CUDA output differs from the CPU's far
 # beyond the 1e-5 the export is validated to, and this model is too small for TF32 to matter
 # for speed (docs/decisions.md).
@@ -80,6 +78,8 @@ def _captured_output(ort: ModuleType) -> Iterator[io.StringIO]:
     the "provider not available" notice to ``warnings``; all of them end up
     in the yielded buffer once the block exits.
     """
+    import tempfile  # only the CUDA path needs it; every other start is spared its import
+
     collected = io.StringIO()
     ort.set_default_logger_severity(ORT_SILENT_LOG_SEVERITY)
     sys.stderr.flush()
@@ -191,8 +191,30 @@ def open_session(path: Path, device: str = "auto", threads: int | None = None) -
     return session, session.get_providers()[0]
 
 
+def direct_run(session: Any) -> Callable[[list[str], dict[str, np.ndarray]], list[np.ndarray]]:
+    """``session``'s C++ ``run``, without the Python layer of ``InferenceSession.run``.
+
+    That layer re-checks the input names (the models check their inputs
+    themselves) and, when a provider fails at run time, silently retries on
+    the CPU: a downgrade ganedge never makes. It is also a tenth of a batch-1
+    call (docs/decisions.md). onnxruntime has kept the C++ session as
+    ``_sess`` since 1.0; without it the public ``run`` is used.
+
+    Examples
+    --------
+    >>> from ganedge.runtime.models import BUNDLED_MODEL
+    >>> session, _ = open_session(BUNDLED_MODEL, "cpu")
+    >>> direct_run(session)(["image"], {"z": np.zeros((1, 100), np.float32)})[0].shape
+    (1, 1, 28, 28)
+    """
+    inner = getattr(session, "_sess", None)
+    if inner is None or not hasattr(inner, "run"):
+        return lambda names, feeds: session.run(names, feeds)
+    return lambda names, feeds: inner.run(names, feeds, None)
+
+
 def run(session: Any, names: list[str], feeds: dict[str, np.ndarray], path: Path) -> list[np.ndarray]:
-    """``session.run(names, feeds)``; a failure inside onnxruntime is a one-line error naming the file.
+    """One pass of ``session`` (see :func:`direct_run`); a failure inside onnxruntime is one line naming the file.
 
     Safe to call from many threads on one session (onnxruntime's ``run`` is thread-safe).
 
@@ -204,7 +226,7 @@ def run(session: Any, names: list[str], feeds: dict[str, np.ndarray], path: Path
     (2, 1, 28, 28)
     """
     try:
-        return session.run(names, feeds)
+        return direct_run(session)(names, feeds)
     except Exception as error:  # onnxruntime's pybind errors derive from Exception only
         raise GanRuntimeError(f"{str(path)!r} failed inside onnxruntime: {_one_line(str(error))}") from None
 
