@@ -125,11 +125,37 @@ class ClassifierModel(OpenedModel):
         """Names by class id, e.g. ``("T-shirt/top", "Trouser", ...)``."""
         return self._metadata.class_names
 
-    def classify(self, images: np.ndarray, chunk_size: int = DEFAULT_CLASSIFY_CHUNK) -> tuple[np.ndarray, np.ndarray]:
-        """Class probabilities and feature vectors of float images ``[N, 1, H, W]`` in [-1, 1].
+    def outputs(self, images: np.ndarray, chunk_size: int = DEFAULT_CLASSIFY_CHUNK) -> tuple[np.ndarray, np.ndarray]:
+        """The file's raw outputs for float images ``[N, 1, H, W]`` in [-1, 1]: ``(logits, features)``, float32.
 
         Runs ``chunk_size`` images per forward pass, so memory stays bounded
         for any ``N``. Thread-safe.
+
+        Examples
+        --------
+        >>> logits, features = ClassifierModel(device="cpu").outputs(np.zeros((2, 1, 28, 28), np.float32))
+        >>> logits.shape, features.shape
+        ((2, 10), (2, 128))
+        """
+        try:
+            batch = np.ascontiguousarray(images, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise GanRuntimeError(f"images must be float numbers [N, 1, H, W], got {type(images).__name__}") from None
+        shape = self._metadata.image_shape
+        if batch.ndim != 4 or batch.shape[1:] != shape or batch.shape[0] == 0:
+            raise GanRuntimeError(f"images must be [N, {', '.join(map(str, shape))}] with N >= 1, got shape {list(batch.shape)}")
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+            raise GanRuntimeError(f"chunk_size must be a whole number >= 1, got {chunk_size!r}")
+        logits = np.empty((len(batch), len(self.class_names)), dtype=np.float32)
+        features = np.empty((len(batch), self._metadata.feature_dim), dtype=np.float32)
+        for start in range(0, len(batch), chunk_size):
+            logits[start:start + chunk_size], features[start:start + chunk_size] = run(
+                self._session, list(CLASSIFIER_OUTPUT_NAMES), {CLASSIFIER_INPUT_NAME: batch[start:start + chunk_size]},
+                self._path)
+        return logits, features
+
+    def classify(self, images: np.ndarray, chunk_size: int = DEFAULT_CLASSIFY_CHUNK) -> tuple[np.ndarray, np.ndarray]:
+        """Class probabilities and feature vectors of float images ``[N, 1, H, W]`` in [-1, 1] (see :meth:`outputs`).
 
         Returns
         -------
@@ -142,23 +168,8 @@ class ClassifierModel(OpenedModel):
         >>> bool(np.allclose(probabilities.sum(axis=1), 1))
         True
         """
-        try:
-            batch = np.ascontiguousarray(images, dtype=np.float32)
-        except (TypeError, ValueError):
-            raise GanRuntimeError(f"images must be float numbers [N, 1, H, W], got {type(images).__name__}") from None
-        shape = self._metadata.image_shape
-        if batch.ndim != 4 or batch.shape[1:] != shape or batch.shape[0] == 0:
-            raise GanRuntimeError(f"images must be [N, {', '.join(map(str, shape))}] with N >= 1, got shape {list(batch.shape)}")
-        if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
-            raise GanRuntimeError(f"chunk_size must be a whole number >= 1, got {chunk_size!r}")
-        probabilities = np.empty((len(batch), len(self.class_names)), dtype=np.float64)
-        features = np.empty((len(batch), self._metadata.feature_dim), dtype=np.float32)
-        for start in range(0, len(batch), chunk_size):
-            logits, feats = run(self._session, list(CLASSIFIER_OUTPUT_NAMES),
-                                {CLASSIFIER_INPUT_NAME: batch[start:start + chunk_size]}, self._path)
-            probabilities[start:start + len(logits)] = softmax(logits)
-            features[start:start + len(feats)] = feats
-        return probabilities, features
+        logits, features = self.outputs(images, chunk_size)
+        return softmax(logits), features
 
     def classify_pixels(self, pixels: np.ndarray, chunk_size: int = DEFAULT_CLASSIFY_CHUNK) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`classify` for uint8 pixels ``[N, H, W]`` (a PNG's, the test split's), chunk by chunk.
