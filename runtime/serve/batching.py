@@ -4,7 +4,9 @@ For this model a forward pass of 64 latents costs about as much as one of a
 few, so under load the server gathers what is queued, up to ``max_batch``
 latents or ``max_delay`` seconds after the first request, runs it once in a
 worker thread (onnxruntime releases the GIL), and hands each request its own
-rows. With ``max_delay=0`` and nothing else queued a request runs at once.
+rows. With ``max_delay=0`` (gan-serve's default) a request never waits for
+company: alone it runs at once, and the requests that arrive while a pass
+runs share the next one.
 Results are row for row what the request alone would get: the generator's
 output for a latent does not depend on the other rows of its batch (tested).
 """
