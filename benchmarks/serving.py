@@ -128,12 +128,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(model: Path, extra: list[str]) -> tuple[subprocess.Popen[bytes], int]:
-    """A fresh gan-serve process on a free loopback port, ready."""
+def start_server(model: Path, extra: list[str], keep_output: bool = False) -> tuple[subprocess.Popen[bytes], int]:
+    """A fresh gan-serve process on a free loopback port, ready (its stdout kept in a pipe with ``keep_output``)."""
     port = free_port()
     code = "from ganedge.runtime.commands.serve import main; raise SystemExit(main())"
     process = subprocess.Popen([sys.executable, "-c", code, "--model", str(model), "--host", HOST, "--port", str(port),
-                                *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                *extra], stdout=subprocess.PIPE if keep_output else subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

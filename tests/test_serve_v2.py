@@ -9,9 +9,6 @@ from __future__ import annotations
 import http.client
 import json
 import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Iterator
@@ -22,39 +19,14 @@ import tritonclient.http as triton
 from google.protobuf import text_format
 from tritonclient.grpc import model_config_pb2
 
+from benchmarks.serving import start_server
 from ganedge.runtime import ClassifierModel, GeneratorModel
 from ganedge.runtime.models import BUNDLED_CLASSIFIER
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(model: Path, *extra: str) -> tuple[subprocess.Popen[str], int]:
-    port = free_port()
-    code = "from ganedge.runtime.commands.serve import main; raise SystemExit(main())"
-    process = subprocess.Popen([sys.executable, "-c", code, "--model", str(model), "--port", str(port), *extra],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/v2/health/ready")
-            if connection.getresponse().status == 200:
-                return process, port
-        except OSError:
-            time.sleep(0.2)
-        if process.poll() is not None:
-            raise AssertionError(f"gan-serve exited: {process.stderr.read() if process.stderr else ''}")
-    process.kill()
-    raise AssertionError("gan-serve did not become ready in 60 s")
-
-
 @pytest.fixture(scope="module")
 def server(model_file: Path) -> Iterator[int]:
-    process, port = start_server(model_file)
+    process, port = start_server(model_file, [])
     yield port
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=30)
@@ -178,7 +150,7 @@ def test_concurrent_requests_batched_together_each_get_their_own_rows(server: in
 def test_sigterm_answers_the_request_in_flight_then_stops_cleanly(model_file: Path) -> None:
     import threading
 
-    process, port = start_server(model_file)
+    process, port = start_server(model_file, [], keep_output=True)
     answers: list[int] = []
     body = json.dumps({"parameters": {"seed": 0, "n": 5_000}, "outputs": [{"name": "image"}]}).encode()  # ~1 s of JSON
     asking = threading.Thread(target=lambda: answers.append(_post(port, "/v2/models/generator/infer", body)[0]))
@@ -188,7 +160,7 @@ def test_sigterm_answers_the_request_in_flight_then_stops_cleanly(model_file: Pa
     asking.join(timeout=60)
     assert answers == [200]
     assert process.wait(timeout=30) == 0
-    assert "stopped" in (process.stdout.read() if process.stdout else "")
+    assert b"stopped" in (process.stdout.read() if process.stdout else b"")
 
 
 # --- the Triton model repository ----------------------------------------------------------------------
