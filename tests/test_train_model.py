@@ -45,10 +45,19 @@ def test_discriminator_returns_one_logit_per_image_for_either_layout() -> None:
 
 
 def test_conv_discriminator_returns_one_logit_per_image_for_either_layout() -> None:
-    discriminator = ConvDiscriminator()
-    images = torch.randn(3, 1, 28, 28)
-    assert discriminator(images).shape == (3, 1)
-    assert torch.equal(discriminator(images), discriminator(images.reshape(3, 784)))
+    discriminator = ConvDiscriminator().eval()  # eval: spectral norm's power iteration steps only in training
+    images = torch.randn(8, 1, 28, 28)
+    assert discriminator(images).shape == (8, 1)
+    assert torch.equal(discriminator(images), discriminator(images.reshape(8, 784)))
+
+
+def test_the_minibatch_spread_never_mixes_the_real_and_the_fake_halves() -> None:
+    from ganedge.train.model import MinibatchStdDev
+
+    real, fake = torch.randn(8, 2, 3, 3), torch.zeros(8, 2, 3, 3)
+    spread = MinibatchStdDev()(torch.cat([real, fake]))[:, -1]
+    assert torch.all(spread[8:] < 1e-3) and torch.all(spread[:8] > 0.1)  # identical fakes show no spread at all
+    assert torch.equal(MinibatchStdDev()(torch.ones(6, 2, 3, 3))[:, -1], torch.zeros(6, 3, 3))  # 6 % 4: feature 0
 
 
 def test_the_discriminator_is_chosen_by_name_and_the_report_one_is_the_default() -> None:

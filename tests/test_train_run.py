@@ -237,3 +237,21 @@ def test_keep_best_switched_on_at_resume_keeps_an_epoch_it_can_hold(
 
 def test_without_keep_best_no_best_checkpoint_is_written(smoke_run: Path) -> None:
     assert not (smoke_run / "best.pt").exists()
+
+
+def test_a_conv_discriminator_run_records_it_and_resumes_bit_for_bit(tmp_path: Path, real_data_dir: Path) -> None:
+    """--discriminator conv: in config.json, the checkpoint and the exported file; 6 steps, then 6 more == 12 steps."""
+    options = dict(epochs=1, batch_size=64, discriminator="conv")
+    _train(tmp_path / "whole", real_data_dir, **options, max_steps=12)
+    _train(tmp_path / "halves", real_data_dir, **options, max_steps=6)
+    _train(tmp_path / "halves", real_data_dir, epochs=1, max_steps=12, resume=True)
+    _assert_bit_identical(_weights(tmp_path / "halves"), _weights(tmp_path / "whole"))
+    state = load_checkpoint(tmp_path / "whole" / "checkpoint.pt")
+    assert state["discriminator_architecture"] == "conv-discriminator/1" and state["config"]["discriminator"] == "conv"
+    assert json.loads((tmp_path / "whole" / "config.json").read_text())["options"]["discriminator"] == "conv"
+    from ganedge.export.exporter import export_generator
+    from ganedge.runtime import GeneratorModel
+
+    exported = export_generator(tmp_path / "whole" / "checkpoint.pt", tmp_path / "g.onnx")
+    training = GeneratorModel(exported.path, device="cpu").metadata.json_field("ganedge.training")
+    assert training["options"]["discriminator"] == "conv"

@@ -78,11 +78,37 @@ class Discriminator(nn.Module):
         return self.fc2(self.nonlin1(self.fc1(images.reshape(images.shape[0], IMAGE_PIXELS))))
 
 
+class MinibatchStdDev(nn.Module):
+    """One more feature map: how much the images of each group of ``group`` differ (Karras et al., ICLR 2018).
+
+    A generator that draws the same garment every time gets a group whose
+    spread is near zero, which the discriminator can see and punish; that
+    pushes the generator towards variety (recall). Groups are consecutive
+    images, so the real and the fake halves of the discriminator's batch are
+    never mixed; a batch not divisible by ``group`` gets the feature 0.
+    """
+
+    def __init__(self, group: int = 4) -> None:
+        super().__init__()
+        self.group = group
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, _, h, w = x.shape
+        if n % self.group:
+            return torch.cat([x, x.new_zeros(n, 1, h, w)], dim=1)
+        grouped = x.reshape(n // self.group, self.group, *x.shape[1:])
+        spread = (grouped.var(dim=1, unbiased=False) + 1e-8).sqrt().mean(dim=(1, 2, 3))  # [n / group]
+        return torch.cat([x, spread.repeat_interleave(self.group).reshape(n, 1, 1, 1).expand(n, 1, h, w)], dim=1)
+
+
 class ConvDiscriminator(nn.Module):
     """Image ``[N, 1, 28, 28]`` (or ``[N, 784]``) -> one logit: two strided 4x4 convolutions and a linear layer.
 
-    28x28 -> 14x14 (``width`` channels) -> 7x7 (``2 * width``) -> logit, LeakyReLU
-    0.2 between, no normalisation layer (R1 regularises it, as in StyleGAN2).
+    28x28 -> 14x14 (``width`` channels) -> 7x7 (``2 * width``) -> a minibatch
+    standard-deviation map -> logit, LeakyReLU 0.2 between, every layer
+    spectrally normalised (Miyato et al., ICLR 2018), R1 on real images as for
+    the report's discriminator. Each of the three measured better than the
+    plain CNN (model card).
 
     Examples
     --------
@@ -92,15 +118,17 @@ class ConvDiscriminator(nn.Module):
 
     def __init__(self, width: int = CONV_WIDTH) -> None:
         super().__init__()
-        self.conv1 = nn.Conv2d(IMAGE_SHAPE[0], width, 4, stride=2, padding=1)
+        normalised = nn.utils.parametrizations.spectral_norm
+        self.conv1 = normalised(nn.Conv2d(IMAGE_SHAPE[0], width, 4, stride=2, padding=1))
         self.nonlin1 = nn.LeakyReLU(LEAKY_SLOPE)
-        self.conv2 = nn.Conv2d(width, 2 * width, 4, stride=2, padding=1)
+        self.conv2 = normalised(nn.Conv2d(width, 2 * width, 4, stride=2, padding=1))
         self.nonlin2 = nn.LeakyReLU(LEAKY_SLOPE)
-        self.fc = nn.Linear(2 * width * (IMAGE_SHAPE[1] // 4) * (IMAGE_SHAPE[2] // 4), 1)
+        self.spread = MinibatchStdDev()
+        self.fc = normalised(nn.Linear((2 * width + 1) * (IMAGE_SHAPE[1] // 4) * (IMAGE_SHAPE[2] // 4), 1))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         x = images.reshape(images.shape[0], *IMAGE_SHAPE)
-        x = self.nonlin2(self.conv2(self.nonlin1(self.conv1(x))))
+        x = self.spread(self.nonlin2(self.conv2(self.nonlin1(self.conv1(x)))))
         return self.fc(x.flatten(1))
 
 
