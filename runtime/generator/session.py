@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -34,7 +35,7 @@ from ..base.devices import CPU_PROVIDER, CUDA_PROVIDER, DEVICES, MAX_THREADS
 from ..base.errors import GanRuntimeError
 
 ORT_DEFAULT_LOG_SEVERITY = 2  # onnxruntime's own default (warning); there is no getter to read it back
-ORT_SILENT_LOG_SEVERITY = 4  # fatal only: 3 still prints onnxruntime-gpu's provider-load error
+ORT_CAPTURED_LOG_SEVERITY = 3  # errors: a failed CUDA provider load says why, into the captured stderr
 SESSION_LOG_SEVERITY = 3  # errors only: no "initializer not used" chatter on every run
 INSTALL_HINT = "pip install 'ganedge[cpu]' (or 'ganedge[gpu]' for CUDA; never both)"
 CUDA_INSTALL_HINT = "pip uninstall onnxruntime, then pip install 'ganedge[gpu]'"
@@ -63,10 +64,23 @@ def import_onnxruntime() -> ModuleType:
 
 
 def _one_line(text: str) -> str:
-    """The most telling line of onnxruntime's output, short enough for one line of stderr."""
-    lines = [line.strip() for line in text.splitlines() if line.strip() and set(line.strip()) != {"*"}]
+    """The most telling line of onnxruntime's output, short enough for one line of stderr.
+
+    Colour codes, the log prefix (time, source file) and the part before
+    ``FAIL :`` go; a library's folder is cut to its name.
+
+    Examples
+    --------
+    >>> _one_line("\\x1b[1;31m2026 [E:onnxruntime:Default, x.cc:1 f()] ... : 1 : FAIL : Failed to load library "
+    ...           "/usr/lib/libonnxruntime_providers_cuda.so with error: libcublasLt.so.13: cannot open\\x1b[m")
+    'Failed to load library libonnxruntime_providers_cuda.so with error: libcublasLt.so.13: cannot open'
+    """
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    lines = [line.strip() for line in plain.splitlines() if line.strip() and set(line.strip()) != {"*"}]
     errors = [line for line in lines if "error" in line.lower() or "fail" in line.lower()]
     line = (errors or lines or ["no reason given"])[0]
+    line = line.split("FAIL : ", 1)[-1]
+    line = re.sub(r"(?:/[^/\s]+)+/([^/\s]+\.so[.\d]*)", r"\1", line)
     return line if len(line) <= MAX_REASON_CHARS else line[: MAX_REASON_CHARS - 3] + "..."
 
 
@@ -81,7 +95,7 @@ def _captured_output(ort: ModuleType) -> Iterator[io.StringIO]:
     import tempfile  # only the CUDA path needs it; every other start is spared its import
 
     collected = io.StringIO()
-    ort.set_default_logger_severity(ORT_SILENT_LOG_SEVERITY)
+    ort.set_default_logger_severity(ORT_CAPTURED_LOG_SEVERITY)
     sys.stderr.flush()
     saved_fd = os.dup(2)
     with tempfile.TemporaryFile() as native:
@@ -187,7 +201,8 @@ def open_session(path: Path, device: str = "auto", threads: int | None = None) -
         _preload_cuda_libraries(ort)
         session = _new_session(ort, path, [(CUDA_PROVIDER, CUDA_PROVIDER_OPTIONS), CPU_PROVIDER], threads)
     if CUDA_PROVIDER not in session.get_providers() and device == "cuda":
-        raise GanRuntimeError(f"--device cuda: the CUDA provider did not load ({_one_line(said.getvalue())})")
+        raise GanRuntimeError(f"--device cuda: the CUDA provider did not load ({CUDA_PROVIDER}: {_one_line(said.getvalue())}); "
+                              "onnxruntime-gpu needs CUDA 13 and cuDNN 9 on the machine (or use --device cpu)")
     return session, session.get_providers()[0]
 
 
