@@ -31,17 +31,14 @@ from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 import numpy as np
+import playwright.sync_api as playwright_sync
 import pytest
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
-pytest.importorskip("starlette")
-pytest.importorskip("uvicorn")
-
-from ganedge.runtime.generator.model import GeneratorModel  # noqa: E402
-from ganedge.runtime.measure.classifier import ClassifierModel  # noqa: E402
-from ganedge.runtime.measure.shares import counted_shares  # noqa: E402
-from ganedge.runtime.measure.tables import format_shares  # noqa: E402
-from ganedge.runtime.models import BUNDLED_MODEL  # noqa: E402
+from ganedge.runtime.generator.model import GeneratorModel
+from ganedge.runtime.measure.classifier import ClassifierModel
+from ganedge.runtime.measure.shares import counted_shares
+from ganedge.runtime.measure.tables import format_shares
+from ganedge.runtime.models import BUNDLED_MODEL
 
 CHROMIUM = Path(os.environ.get("GANEDGE_CHROMIUM", "/usr/bin/chromium"))
 SERVER_START_TIMEOUT_S = 60.0
@@ -189,7 +186,7 @@ class ExplorerPage:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.is_file():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set GANEDGE_CHROMIUM)")
+        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium (or set GANEDGE_CHROMIUM)")
     with playwright_sync.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         yield chromium
