@@ -48,10 +48,13 @@ if TYPE_CHECKING:  # the same names, for type checkers (tests/test_layering.py k
     from .base.pixels import to_uint8
     from .base.sefa import SefaDirections
     from .generator.directions import random_directions, sefa_directions, walk_direction
+    from .generator.interpolate import lerp, slerp
     from .generator.latents import experiment_rows, perturb_label, perturb_latents, sample_latents
     from .generator.model import DEFAULT_CHUNK_SIZE, GeneratorModel, load_generator
+    from .generator.projection import Projection, project, read_latents
     from .measure.classifier import ClassifierModel, load_classifier
     from .measure.evaluate import Evaluation, SampleQuality, evaluate
+    from .measure.interpolation import compare_midpoints
     from .measure.shares import class_shares, row_class_shares, total_variation
     from .measure.sweep import SweepResult, sweep_directions, sweep_latent_numbers
     from .models import BUNDLED_CLASSIFIER, BUNDLED_MODEL
@@ -77,6 +80,12 @@ _EXPORTS = {
     "perturb_label": "generator.latents",
     "experiment_rows": "generator.latents",
     "sefa_directions": "generator.directions",
+    "lerp": "generator.interpolate",
+    "slerp": "generator.interpolate",
+    "Projection": "generator.projection",
+    "project": "generator.projection",
+    "read_latents": "generator.projection",
+    "compare_midpoints": "measure.interpolation",
     "random_directions": "generator.directions",
     "walk_direction": "generator.directions",
     "ClassifierModel": "measure.classifier",

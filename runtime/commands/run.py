@@ -3,7 +3,10 @@
 Parse the options, open the model, ask it for the rows
 (:meth:`~ganedge.runtime.GeneratorModel.experiment`), draw them
 (:meth:`~ganedge.runtime.GeneratorModel.render`), optionally classify them
-(``--explain``) and save the PNG (and an ``.npz``).
+(``--explain``) and save the PNG (and an ``.npz``). The latents are sampled
+from ``--seed``, or read from a file (``--latents``, e.g. what gan-project
+found). ``--seeds A-B --outdir DIR`` is the other job, StyleGAN's: one file
+per seed (:func:`write_seed_images`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any, Sequence
 
 import click
 
+from .seeds import parse_seeds, write_seed_images
 from .shared import (
     CONTEXT_SETTINGS, DirectionWalk, Perturbation, classifier_option, device_option, distinct_numbers, model_option,
     parse_direction, parse_perturb, resolve_model, run_command, threads_option,
@@ -28,6 +32,12 @@ MAX_IMAGES_PER_ROW = 64  # 64 x 84 px is already ~5,500 px wide; wider rows cann
 MAX_EXPLAIN_N = 10_000  # --explain counts, the PNG shows --show: shares to 0.01%
 MAX_GRID_ROWS = 64  # the report's 5 numbers x (1 + 3 values) is 20 rows; 64 rows of 84 px is ~5,500 px tall
 MAX_SCALE = 16  # 28 px -> 448 px per image; larger only blows up the file
+# The options of the grid, and of --seeds, by parameter name: given with the other job, they are refused.
+GRID_OPTIONS = {"perturbations": "--perturb", "directions": "--direction", "out": "--out", "npz_path": "--npz",
+                "n": "--n", "seed": "--seed", "latents_path": "--latents", "explain": "--explain",
+                "explain_in_png": "--explain-in-png", "show": "--show", "classifier_path": "--classifier",
+                "scale": "--scale"}
+SEEDS_OPTIONS = {"outdir": "--outdir", "image_format": "--format"}
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
@@ -47,6 +57,9 @@ MAX_SCALE = 16  # 28 px -> 448 px per image; larger only blows up the file
               help="Seed of the random latents; the same seed and model give byte-identical files.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_OUT, show_default=True,
               metavar="FILE.png", help="The PNG grid to write.")
+@click.option("--latents", "latents_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              metavar="FILE", help="Use these latents instead of sampling --n from --seed: an .npy [n, latent] or an "
+                                   ".npz with z (as gan-project writes).")
 @click.option("--npz", "npz_path", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE.npz",
               help="Also save latents [rows, n, latent], images uint8 [rows, n, 28, 28] and labels [rows] "
                    "(with --explain also class_shares [rows, classes] and class_names).")
@@ -63,10 +76,18 @@ MAX_SCALE = 16  # 28 px -> 448 px per image; larger only blows up the file
 @threads_option
 @click.option("--scale", type=click.IntRange(1, MAX_SCALE), default=DEFAULT_SCALE, show_default=True, metavar="FACTOR",
               help="Enlarge each 28 px image this many times (nearest neighbour).")
+@click.option("--seeds", type=parse_seeds, default=None, metavar="A-B,C,...",
+              help="Instead of a grid: one file per seed in --outdir, seedNNNN.png, each the image of that seed "
+                   "alone (the first latent of --seed s).")
+@click.option("--outdir", type=click.Path(path_type=Path, file_okay=False), default=None, metavar="DIR",
+              help="The folder for --seeds (created if missing).")
+@click.option("--format", "image_format", type=click.Choice(["png", "npz"]), default="png", show_default=True,
+              help="--seeds files: a 28 px PNG, or an .npz of z [1, latent] and images uint8 [1, 28, 28].")
 @click.version_option(package_name="ganedge", prog_name="gan-run")
 def gan_run(model_path: Path | None, perturbations: tuple[Perturbation, ...], directions: tuple[DirectionWalk, ...],
-            n: int, seed: int, out: Path, npz_path: Path | None, explain: bool, explain_in_png: bool,
-            classifier_path: Path | None, show: int | None, device: str, threads: int | None, scale: int) -> None:
+            n: int, seed: int, out: Path, latents_path: Path | None, npz_path: Path | None, explain: bool,
+            explain_in_png: bool, classifier_path: Path | None, show: int | None, device: str, threads: int | None,
+            scale: int, seeds: tuple[range, ...] | None, outdir: Path | None, image_format: str) -> None:
     """Generate FashionMNIST-like images with a ganedge generator; save one labelled PNG grid.
 
     Without --perturb: one row of --n images from --n random latents (the
@@ -77,6 +98,11 @@ def gan_run(model_path: Path | None, perturbations: tuple[Perturbation, ...], di
     row ("random z") plus one row per value ("#71 = -10"). Each --direction
     K=V1,V2,... does the same along closed-form SeFa direction K (Shen & Zhou,
     CVPR 2021), adding V times the unit direction ("dir 1 = -5").
+
+    --latents FILE uses latents from a file instead (an .npy [n, latent], or
+    the z of an .npz, as gan-project writes it). --seeds 0-31,40 --outdir DIR
+    writes one image per seed instead of a grid, seedNNNN.png (StyleGAN's
+    convention): seed s is always the same image, whatever the other seeds.
 
     --explain measures what the rows show: the measuring classifier's class
     shares per row (the share of the row's images predicted as each class).
@@ -100,24 +126,37 @@ def gan_run(model_path: Path | None, perturbations: tuple[Perturbation, ...], di
       gan-run --perturb 71=-10,10,100 --n 2000 --explain      # the report's claim, as class shares
       gan-run --direction 1=-5,0,5 --explain-in-png           # SeFa direction 1, shares under each row
       gan-run --model my.onnx --device cuda --n 16 --seed 7 --npz arrays.npz
+      gan-run --latents z.npz --perturb 71=-10,10,100           # latents gan-project found
+      gan-run --seeds 0-31,40 --outdir seeds                     # seeds/seed0000.png ... seed0040.png
     """
     explain = explain or explain_in_png
+    _check_modes(seeds, outdir, latents_path)
+    if seeds is not None:
+        write_seed_images(model_path, seeds, outdir, image_format, device, threads)  # type: ignore[arg-type]
+        return
     _check_sizes(n, explain, classifier_path, perturbations, directions)
     import numpy as np  # deferred, like every heavy import, so --help answers at once
 
     from ..base.files import check_outputs, npz_writer, write_all
     from ..base.pictures import png_writer
     from ..generator.model import GeneratorModel
+    from ..generator.projection import read_latents
     from ..models import BUNDLED_CLASSIFIER
 
     path, source = resolve_model(model_path)
     check_outputs({"--out": out, "--npz": npz_path},
-                  {"--model": path, "--classifier": (classifier_path or BUNDLED_CLASSIFIER) if explain else None})
+                  {"--model": path, "--classifier": (classifier_path or BUNDLED_CLASSIFIER) if explain else None,
+                   "--latents": latents_path})
     model = GeneratorModel(path, device=device, threads=threads)
     click.echo(f"model: {path} ({source}; latent size {model.latent_dim})")
     click.echo(f"provider: {model.provider} (--device {device})")
+    if latents_path is None:
+        latents = model.sample_latents(n, seed)
+    else:
+        latents = read_latents(latents_path, model.latent_dim)
+        n = len(latents)
+        _check_sizes(n, explain, classifier_path, perturbations, directions)
     classifier = _open_classifier(classifier_path, device, threads) if explain else None
-    latents = model.sample_latents(n, seed)
     edits = model.experiment_edits(perturbations, directions)
     labels = [edit.label for edit in edits]
     shown = min(show if show is not None else (n if n <= MAX_IMAGES_PER_ROW else DEFAULT_N), n)
@@ -146,6 +185,26 @@ def gan_run(model_path: Path | None, perturbations: tuple[Perturbation, ...], di
     click.echo(f"wrote {out} ({len(labels)} x {shown} images{'' if shown == n else f', the first {shown} of {n} per row'})")
     if npz_path is not None:
         click.echo(f"wrote {npz_path} ({', '.join(arrays)})")
+
+
+def _check_modes(seeds: tuple[range, ...] | None, outdir: Path | None, latents_path: Path | None) -> None:
+    """Refuse options of the other job (a grid, or --seeds to a folder), and --n/--seed beside --latents."""
+    context = click.get_current_context()
+
+    def given(options: dict[str, str]) -> list[str]:
+        return [flag for name, flag in options.items()
+                if context.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
+
+    if seeds is not None and given(GRID_OPTIONS):
+        raise click.UsageError(f"--seeds writes one image per seed to --outdir; drop {', '.join(given(GRID_OPTIONS))}")
+    if seeds is not None and outdir is None:
+        raise click.UsageError("--seeds needs --outdir DIR, the folder for the seedNNNN files")
+    if seeds is None and given(SEEDS_OPTIONS):
+        named = given(SEEDS_OPTIONS)
+        raise click.UsageError(f"{' and '.join(named)} {'goes' if len(named) == 1 else 'go'} only with --seeds")
+    sampling = given({"n": "--n", "seed": "--seed"})
+    if latents_path is not None and sampling:
+        raise click.UsageError(f"--latents gives the latents; drop {' and '.join(sampling)} (they choose sampled ones)")
 
 
 def _check_sizes(n: int, explain: bool, classifier_path: Path | None, perturbations: Sequence[Perturbation],

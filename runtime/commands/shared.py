@@ -70,6 +70,29 @@ def parse_value_list(values_text: str, whole: str, example: str) -> tuple[float,
         raise click.BadParameter(f"{whole!r}: {error}") from None
 
 
+def parse_ranges(text: str, what: str, example: str) -> tuple[range, ...]:
+    """``"0-31,40"`` -> ``(range(0, 32), range(40, 41))``: whole numbers >= 0 and ranges A-B, both ends included.
+
+    ``what`` names one item in the message (``seed``, ``test image``).
+
+    Examples
+    --------
+    >>> parse_ranges("0-31,40", "seed", "e.g. 0-31,40")
+    (range(0, 32), range(40, 41))
+    """
+    ranges = []
+    for piece in text.split(","):
+        first, dash, last = piece.strip().partition("-")
+        if not first.isdigit() or (dash and not last.isdigit()):
+            raise click.BadParameter(f"{piece.strip()!r} in {text!r} is not a {what} (a whole number >= 0) or a "
+                                     f"range A-B; {example}")
+        start, stop = int(first), int(last if dash else first)
+        if stop < start:
+            raise click.BadParameter(f"{piece.strip()!r} in {text!r} is an empty range; write A-B with A <= B")
+        ranges.append(range(start, stop + 1))
+    return tuple(ranges)
+
+
 def _parse_spec(text: str, example: str, not_a_number: str) -> tuple[int, tuple[float, ...]]:
     """``N=V1,V2,...`` -> ``(N, values)``: N a whole number >= 1, values finite and distinct."""
     number_text, equals, values_text = text.partition("=")

@@ -38,7 +38,7 @@ class DynamicBatcher:
     ...     batcher = DynamicBatcher(lambda z, name: z * 2, max_batch=64, max_delay=0.001)
     ...     parts = await asyncio.gather(*(batcher.submit(np.full((2, 3), i, np.float32), "y") for i in range(3)))
     ...     await batcher.close()
-    ...     return [part[0, 0] for part in parts], batcher.batches
+    ...     return [float(part[0, 0]) for part in parts], batcher.batches
     >>> asyncio.run(demo())
     ([0.0, 2.0, 4.0], 1)
     """
