@@ -140,7 +140,6 @@ def gan_run(model_path: Path | None, perturbations: tuple[Perturbation, ...], di
     from ..base.files import check_outputs, npz_writer, write_all
     from ..base.pictures import png_writer
     from ..generator.model import GeneratorModel
-    from ..generator.projection import read_latents
     from ..models import BUNDLED_CLASSIFIER
 
     path, source = resolve_model(model_path)
@@ -153,6 +152,8 @@ def gan_run(model_path: Path | None, perturbations: tuple[Perturbation, ...], di
     if latents_path is None:
         latents = model.sample_latents(n, seed)
     else:
+        from ..generator.projection import read_latents  # only here: it brings the weights reader along
+
         latents = read_latents(latents_path, model.latent_dim)
         n = len(latents)
         _check_sizes(n, explain, classifier_path, perturbations, directions)
