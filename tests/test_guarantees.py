@@ -379,3 +379,29 @@ def test_json_outputs_are_strict_json_never_bare_nan(tmp_path: Path) -> None:
         write_json(tmp_path / "x.json", {"fd": float("nan")})
     assert not (tmp_path / "x.json").exists()
     json.loads(write_json(tmp_path / "ok.json", {"fd": 1.5}).read_text())
+
+
+def _console_scripts() -> list[tuple[str, str]]:
+    """Every command setup.cfg installs, as (name, "module:function")."""
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(Path(__file__).parents[1] / "setup.cfg")
+    lines = config["options.entry_points"]["console_scripts"].strip().splitlines()
+    return [tuple(part.strip() for part in line.split("=", 1)) for line in lines]  # type: ignore[misc]
+
+
+def test_setup_cfg_installs_the_nine_documented_commands() -> None:
+    names = [name for name, _ in _console_scripts()]
+    assert names == ["gan-train", "gan-train-classifier", "gan-export", "gan-run", "gan-eval", "gan-sweep",
+                     "gan-serve", "gan-animate", "gan-project"]
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert all(f"`{name}" in readme for name in names)
+
+
+@pytest.mark.parametrize("name, target", _console_scripts())
+def test_every_command_refuses_an_unknown_option_in_one_line_with_exit_2(name: str, target: str) -> None:
+    import importlib
+
+    module, function = target.split(":")
+    assert_refused(invoke(getattr(importlib.import_module(module), function), "--no-such-option"), "--no-such-option")
