@@ -85,7 +85,8 @@ def latency_lines(section: dict[str, Any], sgemm: dict[str, Any]) -> list[str]:
             share = f"{row['sgemm_share']:.0%}" if "sgemm_share" in row else "-"
             detail.append([f"{batch:,}", ENGINE_LABELS[name], _ms(row["median_s"]), _ms(row["p99_s"]), str(row["calls"]),
                            _rate(row["images_per_s"]), f"{row['speedup_vs_torch']:.2f}x", f"{row['gflops']:.1f}", share])
-    sgemm_line = (f"SGEMM reference: {sgemm['gflops']:.0f} GFLOP/s (NumPy float32 {sgemm['size']}x{sgemm['size']} matmul"
+    sgemm_line = (f"SGEMM reference: {sgemm['gflops']:.0f} GFLOP/s (NumPy float32 {sgemm['size']}x{sgemm['size']} matmul, "
+                  f"the fastest of {sgemm['repeats']}"
                   + (f"; torch's matmul {sgemm['torch_gflops']:.0f}" if "torch_gflops" in sgemm else "") + ").") \
         if "gflops" in sgemm else "SGEMM reference: not measured."
     return lines + ["", sgemm_line, "", "<details><summary>Every engine and batch: median, p99, calls, "
