@@ -60,7 +60,11 @@ def test_the_pixels_output_is_the_runtimes_mapping_of_the_image_to_within_one_gr
     assert gap.max() <= 1 and np.mean(gap > 0) < 1e-3
     props = _session(exported[precision]).get_modelmeta().custom_metadata_map
     assert json.loads(props[keys.OUTPUTS_KEY]) == ["image", "pixels"]
-    assert 0 <= json.loads(props[keys.VALIDATION_KEY])["batch_256"]["pixels_share_differing"] < 0.5
+    recorded = json.loads(props[keys.VALIDATION_KEY])["batch_256"]
+    assert recorded["pixels_max_diff_own"] <= 1  # the file's pixels follow its own image
+    # Against PyTorch's fp32 image: fp32 agrees but for rounding ties; fp16 and int8 change values by design.
+    assert recorded["pixels_share_differing"] < (1e-3 if precision == "fp32" else 1.0)
+    assert (recorded["pixels_share_differing"] > 0) == (recorded["pixels_max_diff"] > 0)
 
 
 @pytest.mark.parametrize("opset", [15, 18])
