@@ -165,6 +165,21 @@ def test_sigterm_answers_the_request_in_flight_then_stops_cleanly(model_file: Pa
     assert b"stopped" in (process.stdout.read() if process.stdout else b"")
 
 
+def test_worker_processes_share_the_port_answer_generate_and_stop_cleanly(model_file: Path) -> None:
+    process, port = start_server(model_file, ["--workers", "2"], keep_output=True)
+    try:
+        body = json.dumps({"parameters": {"seed": 3, "n": 4}, "outputs": [{"name": "pixels"}]}).encode()
+        answers = [_post(port, "/v2/models/generator/infer", body) for _ in range(8)]
+    finally:
+        process.send_signal(signal.SIGTERM)
+    model = GeneratorModel(model_file, device="cpu")
+    expected = model.generate(model.sample_latents(4, 3)).ravel().tolist()
+    for status, answer in answers:
+        assert status == 200
+        assert json.loads(answer)["outputs"][0]["data"] == expected
+    assert process.wait(timeout=30) == 0
+
+
 # --- the Triton model repository ----------------------------------------------------------------------
 
 def test_the_triton_repository_parses_as_tritons_own_model_config_and_matches_the_graphs(model_file: Path,

@@ -118,32 +118,27 @@ def gan_serve(model_path: Path | None, classifier_path: Path | None, host: str, 
     sock = bind(host, port)
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
     click.echo(f"model: {path} ({source})")
-    if workers == 1:
-        app = create_app(settings)  # opened before the URL is printed: a broken model is refused here
-        config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=10)
-    else:
+    app = create_app(settings)  # opened before the URL is printed: a broken model is refused here
+    if workers > 1:  # each worker process opens its own models from these settings
         os.environ[SETTINGS_ENV] = json.dumps({**settings.__dict__, "generator": str(path),
                                                "classifier": str(classifier_path) if classifier_path else None})
-        create_app(settings)  # refuse a broken model before forking workers
-        config = uvicorn.Config(f"{__name__}:app_from_environment", factory=True, workers=workers,
-                                log_level="warning", timeout_graceful_shutdown=10)
     click.echo(f"explorer: {url}   v2 API: {url}v2/models/generator   (Ctrl-C stops)")
     if open_browser:
         import threading
         import webbrowser
 
         threading.Timer(0.5, webbrowser.open, [url]).start()
-    server = uvicorn.Server(config)
     # Uvicorn catches SIGINT/SIGTERM, answers the requests it accepted, then re-raises the signal into the
     # handler it found: with these, that is the end of a normal stop (exit 0), not a kill by signal.
     signal.signal(signal.SIGTERM, lambda *_: None)
     signal.signal(signal.SIGINT, lambda *_: None)
     if workers == 1:
-        server.run(sockets=[sock])
+        uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=10)).run(sockets=[sock])
     else:
-        from uvicorn.supervisors import Multiprocess
-
-        Multiprocess(config, target=server.run, sockets=[sock]).run()
+        # Uvicorn's public entry point for worker processes, handed the socket bound above as a file descriptor
+        # (its supervisor class changed its arguments in 2026; uvicorn.run hides that).
+        uvicorn.run(f"{__name__}:app_from_environment", factory=True, workers=workers, fd=sock.fileno(),
+                    log_level="warning", timeout_graceful_shutdown=10)
     click.echo("stopped")
 
 
