@@ -333,6 +333,27 @@ def test_the_sliders_redraw_the_live_row_as_gan_run_draws_that_row(explorer: Exp
     page.evaluate("window.ganedge.idle()")
 
 
+def test_a_slider_drag_ends_with_the_class_shares_of_the_last_drawn_live_row(pages: dict[str, ExplorerPage],
+                                                                             classifier: ClassifierModel) -> None:
+    explorer = pages["bundled"]
+    explorer.render({"seed": 0, "n": 8})
+    page = explorer.page
+    page.click("#reset-sliders")
+    page.focus("#dir-slider-1")
+    for _ in range(20):  # a drag: moves arrive while earlier ones are still drawing or being classified
+        page.keyboard.press("ArrowLeft")
+    page.evaluate("window.ganedge.idle()")
+    live = explorer.live_pixels()
+    expected = counted_shares(classifier.predict_pixels(live), len(classifier.class_names))
+    assert np.array_equal(np.array(page.evaluate("window.ganedge.liveShares()")), expected)
+    shown = page.locator("#shares tbody tr.live-row td").inner_text()
+    assert shown == format_shares(expected, classifier.class_names, top=3, short=True)
+    timings = page.evaluate("window.ganedge.timings")
+    assert 0 < timings["lastLiveMs"] <= timings["lastLiveWithSharesMs"]
+    page.click("#reset-sliders")
+    page.evaluate("window.ganedge.idle()")
+
+
 def test_a_projected_latent_file_replaces_the_seeds_latents(explorer: ExplorerPage, tmp_path: Path) -> None:
     explorer.render(STATES["perturb-71"])
     latents = (np.random.default_rng(11).standard_normal((5, explorer.model.latent_dim)) * 0.7).astype(np.float32)

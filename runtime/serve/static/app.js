@@ -403,10 +403,17 @@ function gridFontSize(height) { // render_grid's: about a fifth of an image's he
   return Math.max(MIN_FONT_SIZE, Math.floor((height * SCALE) / 5));
 }
 
+const measuring = { ctx: null, margins: new Map() }; // label margins by font size and labels: a slider move reuses them
+
 function labelMargin(labels, fontSize) {
-  const ctx = document.createElement("canvas").getContext("2d");
-  ctx.font = `${fontSize}px sans-serif`;
-  return Math.ceil(Math.max(0, ...labels.map((label) => ctx.measureText(label).width))) + 2 * LABEL_PADDING;
+  const key = `${fontSize}\n${labels.join("\n")}`;
+  if (!measuring.margins.has(key)) {
+    measuring.ctx ??= document.createElement("canvas").getContext("2d");
+    measuring.ctx.font = `${fontSize}px sans-serif`;
+    if (measuring.margins.size > 1000) measuring.margins.clear();
+    measuring.margins.set(key, Math.ceil(Math.max(0, ...labels.map((label) => measuring.ctx.measureText(label).width))) + 2 * LABEL_PADDING);
+  }
+  return measuring.margins.get(key);
 }
 
 /** Label font and margin for a grid shown ``available`` CSS px wide: labels stay readable when a phone shrinks it. */
@@ -563,7 +570,7 @@ const page = {
   addressTimer: null,
   paintedLayout: null,
   liveRequestedAt: 0,
-  timings: { loadToFirstGridMs: null, lastRenderMs: null, lastGridMs: null, lastLiveMs: null, phasesMs: {} },
+  timings: { loadToFirstGridMs: null, lastRenderMs: null, lastGridMs: null, lastLiveMs: null, lastLiveWithSharesMs: null, phasesMs: {} },
 };
 
 function enqueue(job) { // onnxruntime-web runs one call per session at a time: every render waits its turn
@@ -638,15 +645,27 @@ async function drawState(state) {
   showPageState();
 }
 
-async function computeLive() {
+/** The live row's images for the current state; its class shares too unless ``classify`` is false (a slider moved:
+ * the images are drawn first and the shares follow, see scheduleLive). */
+async function computeLive(classify = true) {
   const model = page.model;
   const base = await baseLatents(page.state);
   const edits = liveEdits(page.state, model);
   let latents = base.values;
   for (const edit of edits) latents = applyEdit(latents, edit, model.latentDim);
-  const [pixels, predicted] = await generateAndClassify(model, latents, "live");
+  const started = performance.now();
+  const pixels = await generatePixels(model, latents);
+  page.timings.phasesMs.live = { generator: performance.now() - started, classifier: null };
   const label = edits.length === 0 ? UNMODIFIED_LABEL : edits.length === 1 ? edits[0].label : "live";
-  page.live = { label, description: edits.map((edit) => edit.label).join(", ") || UNMODIFIED_LABEL, pixels, shares: rowShares(predicted, 1, base.n)[0], n: base.n };
+  page.live = { label, description: edits.map((edit) => edit.label).join(", ") || UNMODIFIED_LABEL, pixels, shares: null, n: base.n };
+  if (classify) await classifyLive();
+}
+
+async function classifyLive() {
+  const started = performance.now();
+  const predicted = await predictClasses(page.model, page.live.pixels);
+  page.live.shares = rowShares(predicted, 1, page.live.n)[0];
+  page.timings.phasesMs.live.classifier = performance.now() - started;
 }
 
 /** Draw the grid and the live row (``liveOnly``: a slider moved, so the grid stays unless the label margin changed). */
@@ -664,9 +683,15 @@ function paint(liveOnly = false) {
   }
   drawOnScreen($("live-canvas"), live.pixels, [live.label], live.n, model.imageShape, layout.fontSize, layout.margin, available);
   $("live-label").textContent = `(${live.description})`;
-  const liveRow = $("shares").tBodies[0].querySelector("tr.live-row");
-  liveRow.replaceWith(sharesRow("live row", live.shares, "live-row"));
+  paintLiveShares();
   page.timings.phasesMs.paint = performance.now() - started;
+}
+
+function paintLiveShares() {
+  const shares = page.live.shares;
+  const row = sharesRow("live row", shares ?? [], "live-row");
+  if (shares === null) row.lastChild.textContent = "…"; // being classified
+  $("shares").tBodies[0].querySelector("tr.live-row").replaceWith(row);
 }
 
 function sharesRow(label, shares, className) {
@@ -742,7 +767,11 @@ function renderQuietly(raw) { // for the page's own controls: a refused state is
   return render(raw).catch(() => {});
 }
 
-/** Redraw the live row only (sliders); a move made while one draws is folded into the next draw. */
+/** Redraw the live row only (sliders); a move made while one draws is folded into the next draw.
+ *
+ * The images are drawn as soon as the generator has run (under a millisecond at 8 latents); the classifier (about
+ * ten times as long in WebAssembly) then fills in the row's class shares as a job of its own, which a newer move
+ * waiting in the queue skips: a drag redraws within a frame, and the shares catch up when it pauses. */
 function scheduleLive() {
   if (!page.liveQueued) page.liveRequestedAt = performance.now();
   if (page.liveQueued) return page.liveJob;
@@ -753,7 +782,7 @@ function scheduleLive() {
     try {
       const state = checkState({ ...page.state, ...readSliders() }, page.model);
       page.state = state;
-      await computeLive();
+      await computeLive(false);
       paint(true);
       clearError();
     } catch (error) {
@@ -762,6 +791,13 @@ function scheduleLive() {
     }
     page.timings.lastLiveMs = page.timings.lastRenderMs = performance.now() - requested;
     showPageState(true);
+    const live = page.live;
+    enqueue(async () => {
+      if (page.liveQueued || page.live !== live) return; // a newer move is waiting: its own shares follow it
+      await classifyLive();
+      paintLiveShares();
+      page.timings.lastLiveWithSharesMs = performance.now() - requested;
+    });
   });
   return page.liveJob;
 }
@@ -1086,7 +1122,8 @@ window.ganedge = {
   labels: () => page.grid.labels.slice(),
   /** Class shares per grid row [rows][classes] (share of the row's images the classifier puts in each class). */
   shares: () => page.grid.shares.map((row) => row.slice()),
-  liveShares: () => page.live.shares.slice(),
+  /** The live row's class shares [classes]; null while a slider's move is still being classified (await idle()). */
+  liveShares: () => page.live.shares?.slice() ?? null,
   /** The current state (what the address bar holds, plus the .npy file's name when its latents are used). */
   state: () => publicState(page.state),
   /** The gan-run command line of the current grid. */
