@@ -118,7 +118,7 @@ def model_info(generator: GeneratorModel, classifier: ClassifierModel) -> dict[s
     --------
     >>> info = model_info(GeneratorModel(device="cpu"), ClassifierModel(device="cpu"))
     >>> info["latent_dim"], info["image_shape"], info["outputs"], len(info["sefa"]["directions"])
-    (100, [1, 28, 28], ['image'], 100)
+    (100, [1, 28, 28], ['image', 'pixels'], 100)
     """
     meta, raw = generator.metadata, generator.metadata.raw
     try:
