@@ -13,7 +13,7 @@ onnxruntime-web:
 
 For other apps, v2 (:mod:`.protocol`, :mod:`.inference`): ``/v2``,
 ``/v2/health/live``, ``/v2/health/ready``, ``/v2/models/{generator,classifier}``
-(``/ready``, ``/infer``).
+(``/ready``, ``/infer``, and the same under ``/versions/1``).
 
 Every response carries the cross-origin isolation headers multi-threaded
 wasm needs; bad requests are 400 with ``{"error": "..."}``, unknown paths
@@ -54,7 +54,7 @@ from .protocol import HEADER_LENGTH, ProtocolError, decode_request, encode_respo
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 VENDOR_DIR = HERE / "vendor"
-MAX_BODY_BYTES = 64 * 2**20  # a request larger than this is refused (413) before it is read whole
+MAX_BODY_BYTES = 64 * 2**20  # a request larger than this is refused (413) as soon as it is known to be
 MAX_PAGE_LATENTS = 4096
 ISOLATION_HEADERS = [(b"cross-origin-opener-policy", b"same-origin"), (b"cross-origin-embedder-policy", b"require-corp"),
                      (b"cross-origin-resource-policy", b"same-origin"), (b"x-content-type-options", b"nosniff")]
@@ -109,6 +109,29 @@ def _query_int(request: Request, name: str, low: int, high: int, default: int | 
     if value is None or not low <= value <= high:
         raise ProtocolError(f"query parameter {name!r} must be a whole number from {low} to {high:,}, got {text!r}")
     return value
+
+
+async def read_body(request: Request) -> bytes:
+    """The request's body, refused (413) once it passes ``MAX_BODY_BYTES``, whether it declares its length or not."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise ProtocolError(f"the request body ({int(declared):,} bytes) is larger than {MAX_BODY_BYTES:,} bytes", 413)
+    chunks, size = [], 0
+    async for chunk in request.stream():  # a chunked upload has no Content-Length: count as it comes
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise ProtocolError(f"the request body is larger than {MAX_BODY_BYTES:,} bytes", 413)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _header_length(request: Request) -> int | None:
+    text = request.headers.get(HEADER_LENGTH)
+    if text is None:
+        return None
+    if not text.strip().isdigit():
+        raise ProtocolError(f"{HEADER_LENGTH} must be a whole number of bytes, got {text!r}")
+    return int(text)
 
 
 def model_info(generator: GeneratorModel, classifier: ClassifierModel) -> dict[str, Any]:
@@ -177,30 +200,22 @@ def create_app(settings: ServeSettings) -> Starlette:
 
     async def infer(request: Request) -> Response:
         model = model_named(request)
-        length = int(request.headers.get("content-length", "0") or 0)
-        if length > MAX_BODY_BYTES:
-            return _error(413, f"the request body ({length:,} bytes) is larger than {MAX_BODY_BYTES:,} bytes")
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return _error(413, f"the request body is larger than {MAX_BODY_BYTES:,} bytes")
-        clock = [time.perf_counter()]
         try:
-            header = request.headers.get(HEADER_LENGTH)
-            decoded = decode_request(body, int(header) if header is not None else None, model.inputs,
-                                     MAX_BODY_BYTES // 4)
+            body = await read_body(request)
+            clock = [time.perf_counter()]
+            decoded = decode_request(body, _header_length(request), model.inputs, MAX_BODY_BYTES // 4)
             clock.append(time.perf_counter())
             outputs = await model.infer(decoded)
             clock.append(time.perf_counter())
             binary_default = bool(decoded.parameters.get("binary_data_output", False))
-            binary = {name: decoded.outputs.get(name, binary_default) for name in outputs}
+            binary = {name: binary_default if decoded.outputs.get(name) is None else bool(decoded.outputs[name])
+                      for name in outputs}
             payload, header_length = encode_response(model.name, outputs, binary, decoded.id)
             clock.append(time.perf_counter())
-        except ValueError as error:  # a malformed Inference-Header-Content-Length
-            return _error(400, f"bad request: {error}")
-        except ProtocolError as error:
+        except ProtocolError as error:  # the request's fault: every input is checked before it reaches a model
             return _error(error.status, str(error))
-        except GanRuntimeError as error:  # the model refused the input (NaN latents, say)
-            return _error(400, str(error))
+        except GanRuntimeError as error:  # the server's: a model that fails on checked input, a stopping server
+            return _error(500, str(error))
         # Where the server's time went (W3C Server-Timing, milliseconds): the load benchmark reads it.
         timing = ", ".join(f"{phase};dur={(end - start) * 1e3:.3f}"
                            for phase, start, end in zip(("decode", "infer", "encode"), clock, clock[1:]))
@@ -220,7 +235,17 @@ def create_app(settings: ServeSettings) -> Starlette:
 
     async def handle_http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)
-        return _error(error.status_code, str(error.detail))
+        return JSONResponse({"error": str(error.detail)}, status_code=error.status_code, headers=error.headers)
+
+    def model_version(request: Request) -> ServedModel:
+        model = model_named(request)
+        if request.path_params["version"] != "1":
+            raise HTTPException(404, f"{model.name} has one version, 1; got {request.path_params['version']!r}")
+        return model
+
+    async def versioned_infer(request: Request) -> Response:
+        model_version(request)
+        return await infer(request)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -241,6 +266,10 @@ def create_app(settings: ServeSettings) -> Starlette:
         Route("/v2/models/{model}", lambda request: JSONResponse(model_named(request).metadata())),
         Route("/v2/models/{model}/ready", lambda request: Response(status_code=200 if model_named(request) else 404)),
         Route("/v2/models/{model}/infer", infer, methods=["POST"]),
+        Route("/v2/models/{model}/versions/{version}", lambda request: JSONResponse(model_version(request).metadata())),
+        Route("/v2/models/{model}/versions/{version}/ready",
+              lambda request: Response(status_code=200 if model_version(request) else 404)),
+        Route("/v2/models/{model}/versions/{version}/infer", versioned_infer, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC_DIR)),
         Mount("/vendor", StaticFiles(directory=VENDOR_DIR)),
     ]

@@ -55,7 +55,7 @@ class InferRequest:
     """A decoded request: input arrays by name, the outputs asked for (and whether binary), its parameters."""
 
     inputs: dict[str, np.ndarray]
-    outputs: dict[str, bool]  # name -> binary_data; empty: every output, as JSON
+    outputs: dict[str, bool | None]  # name -> binary_data (None: as binary_data_output says); empty: every output
     parameters: dict[str, Any] = field(default_factory=dict)
     id: str | None = None
 
@@ -65,6 +65,8 @@ def _json_object(data: bytes, what: str) -> dict[str, Any]:
         value = json.loads(data.decode("utf-8"), parse_constant=lambda name: float("nan"))
     except (UnicodeDecodeError, ValueError) as error:
         raise ProtocolError(f"the {what} is not JSON: {error}") from None
+    except RecursionError:
+        raise ProtocolError(f"the {what} nests too deeply to be a v2 request") from None
     if not isinstance(value, dict):
         raise ProtocolError(f"the {what} must be a JSON object")
     return value
@@ -106,7 +108,7 @@ def decode_request(body: bytes, header_length: int | None, inputs: Sequence[Tens
     decoded: dict[str, np.ndarray] = {}
     offset = 0
     for entry in entries:
-        if not isinstance(entry, dict) or entry.get("name") not in known:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or entry["name"] not in known:
             raise ProtocolError(f"unknown input {entry.get('name') if isinstance(entry, dict) else entry!r}; "
                                 f"this model takes {sorted(known)}")
         spec = known[entry["name"]]
@@ -116,7 +118,7 @@ def decode_request(body: bytes, header_length: int | None, inputs: Sequence[Tens
         if len(shape) != len(spec.shape) or any(w != -1 and d != w for d, w in zip(shape, spec.shape)):
             raise ProtocolError(f"input {spec.name!r} must have shape {list(spec.shape)} (-1: any), got {list(shape)}")
         dtype = np.dtype(DATATYPES[spec.datatype]).newbyteorder("<")
-        size = (entry.get("parameters") or {}).get("binary_data_size")
+        size = _parameters(entry, f"input {spec.name!r}").get("binary_data_size")
         if size is not None:
             if not isinstance(size, int) or size != math.prod(shape) * dtype.itemsize or offset + size > len(blobs):
                 raise ProtocolError(f"input {spec.name!r}: binary_data_size {size!r} does not match its shape "
@@ -128,7 +130,7 @@ def decode_request(body: bytes, header_length: int | None, inputs: Sequence[Tens
         decoded[spec.name] = array
     if offset != len(blobs):
         raise ProtocolError(f"{len(blobs) - offset} bytes after the binary tensors belong to no input")
-    return InferRequest(decoded, _requested_outputs(header.get("outputs", [])), _parameters(header),
+    return InferRequest(decoded, _requested_outputs(header.get("outputs", [])), _parameters(header, "the request"),
                         str(header["id"]) if "id" in header else None)
 
 
@@ -144,16 +146,23 @@ def _from_json_data(data: Any, name: str, shape: tuple[int, ...], dtype: np.dtyp
     return array.reshape(shape).astype(dtype)
 
 
-def _requested_outputs(entries: Any) -> dict[str, bool]:
+def _requested_outputs(entries: Any) -> dict[str, bool | None]:
+    """Output name -> its ``binary_data`` parameter, ``None`` where the request's ``binary_data_output`` decides."""
     if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("name"), str) for e in entries):
         raise ProtocolError("'outputs' must be a list of {\"name\": ...} objects")
-    return {e["name"]: bool((e.get("parameters") or {}).get("binary_data", False)) for e in entries}
+    requested = {}
+    for entry in entries:
+        binary = _parameters(entry, f"output {entry['name']!r}").get("binary_data")
+        requested[entry["name"]] = None if binary is None else bool(binary)
+    return requested
 
 
-def _parameters(header: Mapping[str, Any]) -> dict[str, Any]:
-    parameters = header.get("parameters", {})
+def _parameters(entry: Mapping[str, Any], what: str) -> dict[str, Any]:
+    parameters = entry.get("parameters")
+    if parameters is None:
+        return {}
     if not isinstance(parameters, dict):
-        raise ProtocolError("'parameters' must be a JSON object")
+        raise ProtocolError(f"the 'parameters' of {what} must be a JSON object")
     return dict(parameters)
 
 
