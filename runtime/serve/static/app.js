@@ -24,6 +24,7 @@ const DEFAULT_SEED = 0;
 const DEFAULT_N = 8;
 const MAX_THREADS = 4;
 const LIVE_DIRECTIONS = 5; // the top SeFa directions that get a slider
+const DIRECTION_SLIDER = { low: -10, high: 10, step: 0.1 }; // a value the sliders cannot show is refused, not moved
 const NEW_BLOCK = { perturb: [[71, "-10, 10, 100"], [2, "0, 10, 100"], [100, "-50, -10, 10"]], direction: [[1, "-5, 0, 5"]] };
 
 // The picture, as render_grid (runtime/base/pictures.py) draws it.
@@ -163,6 +164,11 @@ function checkState(raw, model) {
     const number = checkNumber(entry[0], "direction", model);
     if (number > liveDirectionCount(model)) throw new UserError(`the sliders walk directions 1 to ${liveDirectionCount(model)}, got ${number}`);
     const value = checkValues([entry[1]])[0];
+    const steps = value / DIRECTION_SLIDER.step;
+    if (value < DIRECTION_SLIDER.low || value > DIRECTION_SLIDER.high || Math.abs(steps - Math.round(steps)) > 1e-9) {
+      throw new UserError(`the direction sliders run from ${DIRECTION_SLIDER.low} to ${DIRECTION_SLIDER.high} in steps of `
+        + `${DIRECTION_SLIDER.step}, got ${formatValue(value)} for direction ${number} (a grid row takes any value: --direction)`);
+    }
     if (value !== 0) slid.set(number, value);
   }
   state.liveDirections = [...slid.entries()].sort((a, b) => a[0] - b[0]);
@@ -929,7 +935,7 @@ function buildSliders() {
     row.className = "slider-row";
     const eigen = model.info.sefa.eigenvalues[k - 1];
     row.innerHTML = `<label for="dir-slider-${k}">dir ${k}</label>
-      <input id="dir-slider-${k}" class="direction-slider" data-direction="${k}" type="range" min="-10" max="10" step="0.1" value="0"
+      <input id="dir-slider-${k}" class="direction-slider" data-direction="${k}" type="range" min="${DIRECTION_SLIDER.low}" max="${DIRECTION_SLIDER.high}" step="${DIRECTION_SLIDER.step}" value="0"
         title="SeFa direction ${k}, eigenvalue ${eigen.toFixed(1)}">
       <output for="dir-slider-${k}" class="slider-value">0</output>`;
     const slider = row.querySelector("input");
@@ -1060,7 +1066,8 @@ function describeModel() {
     `latent size ${info.latent_dim}`,
     `outputs ${info.outputs.join(", ")}`,
     `${info.sefa.directions.length} SeFa directions`,
-    `classifier ${(100 * info.classifier_test_accuracy).toFixed(1)}% test accuracy`,
+    info.classifier_test_accuracy == null ? "classifier (test accuracy not recorded)"
+      : `classifier ${(100 * info.classifier_test_accuracy).toFixed(1)}% test accuracy`,
   ].filter(Boolean).join(" · ");
   $("runtime-line").textContent = `onnxruntime-web ${page.model.ort.env.versions?.web ?? ""} (wasm, ${threads} thread${threads === 1 ? "" : "s"}${self.crossOriginIsolated ? ", cross-origin isolated" : ""}) · ganedge ${info.server?.ganedge_version ?? ""}.`;
 }
