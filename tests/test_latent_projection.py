@@ -141,6 +141,36 @@ def test_the_numpy_gradient_equals_torch_autograd(model_file: Path, which: str) 
     assert np.allclose(gradient, zt.grad.numpy(), rtol=1e-8, atol=1e-12)
 
 
+def test_the_levenberg_marquardt_step_uses_the_gradient_and_gauss_newton_matrix_of_the_true_loss(
+    bundled: GeneratorModel,
+) -> None:
+    real = projection_weights(bundled)
+    weights = onnx_weights.MlpWeights(*(np.asarray(w, np.float64) for w in (real.w1, real.b1, real.w2, real.b2)),
+                                      real.alpha)
+    z = bundled.sample_latents(2, seed=4).astype(np.float64)
+    targets = forward(weights, bundled.sample_latents(2, seed=5).astype(np.float64))
+
+    def step_terms(z: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pre = z @ weights.w1.T + weights.b1
+        return projection._gauss_newton(weights, z, pre, forward(weights, z), targets, 0.3)
+
+    def loss(z: np.ndarray) -> np.ndarray:
+        return loss_and_gradient(weights, z, targets, prior_weight=0.3)[0]
+
+    gradient, _ = step_terms(z, targets)
+    h = 1e-6
+    steps = np.eye(100)[:, None, :] * h  # [coordinate, row, latent]
+    numeric = np.stack([(loss(z + step) - loss(z - step)) / (2 * h) for step in steps], axis=1)
+    assert np.allclose(gradient, numeric, rtol=1e-5, atol=1e-9)
+    # Where the image is its target and |z|^2 = d, Gauss-Newton is the loss's exact Hessian.
+    z = z * (10 / np.linalg.norm(z, axis=1, keepdims=True))
+    _, hessian = step_terms(z, forward(weights, z))
+    numeric = np.stack([(loss_and_gradient(weights, z + step, forward(weights, z), 0.3)[1]
+                         - loss_and_gradient(weights, z - step, forward(weights, z), 0.3)[1]) / (2 * h)
+                        for step in steps], axis=1)
+    assert np.allclose(hessian, numeric, rtol=1e-4, atol=1e-9)
+
+
 # projection
 
 
@@ -192,6 +222,18 @@ def test_a_photo_dark_on_white_is_inverted_fitted_and_centred() -> None:
 def test_invert_no_keeps_a_light_background() -> None:
     assert picture_target(Image.new("L", (28, 28), 230), invert="no").min() == 230
     assert picture_target(Image.new("L", (28, 28), 230)).max() == 25
+
+
+def test_a_16_bit_grey_png_is_scaled_to_8_bits_not_clipped_to_white(in_tmp: Path) -> None:
+    pixels = np.zeros((28, 28), np.uint8)
+    pixels[5:20, 8:18] = 200
+    Image.fromarray(pixels.astype(np.uint16) * 257).save(in_tmp / "sixteen.png")
+    with Image.open(in_tmp / "sixteen.png") as picture:
+        assert picture.mode.startswith("I") and np.array_equal(picture_target(picture), pixels)
+    assert np.array_equal(picture_target(Image.fromarray(pixels.astype(np.int32) * 257)), pixels)  # mode I
+    assert np.array_equal(picture_target(Image.fromarray(pixels / np.float32(255))), pixels)  # mode F, 0..1
+    with pytest.raises(GanRuntimeError, match="floating-point pixels outside 0..1"):
+        picture_target(Image.fromarray(pixels.astype(np.float32)))
 
 
 def test_a_transparent_background_counts_as_white() -> None:
@@ -256,6 +298,27 @@ def test_an_npy_out_holds_the_latent_alone(in_tmp: Path) -> None:
     assert invoke(gan_project, "--test-index", "1", *QUICK, "--out", "z.npy").code == 0
     z = np.load(in_tmp / "z.npy", allow_pickle=False)
     assert z.shape == (1, 100) and z.dtype == np.float32
+
+
+def test_only_the_first_psnrs_are_printed_one_by_one_as_the_help_says(in_tmp: Path) -> None:
+    from ganedge.runtime.commands import project as command
+
+    outcome = invoke(gan_project, "--test-index", "0-9", *QUICK, "--out", "ten.npz")
+    assert outcome.code == 0, outcome.output
+    assert [line.split(":")[0] for line in outcome.out.splitlines() if ": PSNR" in line] == [
+        f"test {i}" for i in range(command.PRINTED_PSNR)]
+    assert "10 images: median PSNR" in outcome.out and len(read_npz(in_tmp / "ten.npz")["psnr_db"]) == 10
+    help_text = " ".join(invoke(gan_project, "--help").out.split())
+    assert f"Prints the PSNR of the first {command.PRINTED_PSNR} reconstructions" in help_text
+    assert "the median PSNR of all" in help_text
+
+
+def test_a_bad_classifier_is_refused_before_the_projection_runs(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(projection, "project", lambda *args, **kwargs: pytest.fail("projected before the check"))
+    (in_tmp / "broken.onnx").write_bytes(b"not an onnx file")
+    for name in ("missing.onnx", "broken.onnx"):
+        assert_refused(invoke(gan_project, "--test-index", "0", "--classifier", name, "--out", "z.npz"), name)
+    assert not (in_tmp / "z.npz").exists()
 
 
 def test_the_same_arguments_give_byte_identical_files(in_tmp: Path) -> None:

@@ -121,6 +121,13 @@ def test_more_latents_than_a_row_holds_need_explain(model_file: Path, in_tmp: Pa
     _ok("--model", str(model_file), "--latents", "z.npy", "--explain", "--classifier", str(_classifier(in_tmp)))
 
 
+def test_too_many_latents_from_a_file_name_latents_and_explain_not_n(model_file: Path, in_tmp: Path) -> None:
+    np.save(in_tmp / "test100.npy", np.zeros((100, 100), np.float32))
+    err = assert_refused(invoke(gan_run, "--model", str(model_file), "--latents", "test100.npy"), "'--latents'")
+    assert "'test100.npy' holds 100 latents" in err and "add --explain" in err and "--n" not in err
+    assert not list(in_tmp.glob("*.png"))
+
+
 def _classifier(folder: Path) -> Path:
     from onnx_factory import write_classifier
 
@@ -133,6 +140,12 @@ def _classifier(folder: Path) -> Path:
 def test_parse_seeds_reads_stylegans_ranges() -> None:
     assert parse_seeds("0-31,40") == (range(0, 32), range(40, 41))
     assert parse_seeds(" 7 ") == (range(7, 8),)
+
+
+def test_a_seed_range_too_long_to_count_is_refused_in_one_line(model_file: Path, in_tmp: Path) -> None:
+    outcome = invoke(gan_run, "--model", str(model_file), "--seeds", "0-99999999999999999999", "--outdir", "out")
+    assert_refused(outcome, "more than 1,000,000 seeds")
+    assert not (in_tmp / "out").exists()
 
 
 def test_each_seed_gets_a_zero_padded_file_holding_the_image_of_that_seed_alone(model_file: Path, in_tmp: Path) -> None:

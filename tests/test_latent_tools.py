@@ -10,7 +10,8 @@ from cli_checks import assert_refused, invoke
 from PIL import Image, ImageSequence
 
 from ganedge.runtime import ClassifierModel, GeneratorModel
-from ganedge.runtime.base.animation import draw_frames
+from ganedge.runtime.base.animation import check_frame_size, draw_frames
+from ganedge.runtime.base.errors import GanRuntimeError
 from ganedge.runtime.commands.animate import main as gan_animate
 from ganedge.runtime.generator.interpolate import format_position, lerp, loop_frames, slerp
 from ganedge.runtime.measure.interpolation import compare_midpoints
@@ -58,6 +59,16 @@ def test_slerp_of_identical_zero_and_opposite_latents_stays_finite() -> None:
     assert np.array_equal(slerp(a, a, 0.5), a)
     assert np.allclose(slerp(zero, a, 0.5), 0.5 * a)
     assert np.all(np.isfinite(slerp(a, -a, 0.5)))
+
+
+def test_slerp_of_opposite_latents_turns_through_an_orthogonal_latent_and_keeps_the_norm() -> None:
+    a = np.random.default_rng(5).standard_normal((3, 100))
+    for t in (0.25, 0.5, 0.75):
+        assert np.allclose(np.linalg.norm(slerp(a, -a, t), axis=1), np.linalg.norm(a, axis=1), rtol=1e-9)
+    assert np.allclose(np.sum(slerp(a, -a, 0.5) * a, axis=1), 0, atol=1e-9)  # the midpoint is orthogonal to a
+    assert np.allclose(slerp(a, -a, 0.0), a) and np.allclose(slerp(a, -a, 1.0), -a)
+    assert np.array_equal(slerp(a, -a, 0.3), slerp(a.copy(), -a, 0.3))  # the same rows take the same turn
+    assert np.allclose(np.linalg.norm(slerp(a, -2 * a, 0.5), axis=1), 1.5 * np.linalg.norm(a, axis=1))
 
 
 def test_slerp_takes_one_t_per_row() -> None:
@@ -212,6 +223,46 @@ def test_bad_input_is_refused_in_one_line_and_writes_nothing(
 ) -> None:
     assert_refused(invoke(gan_animate, "--model", str(model_file), *args), pattern)
     assert list(in_tmp.iterdir()) == []
+
+
+def test_a_loop_with_fewer_frames_than_seeds_is_refused_instead_of_skipping_seeds(model_file: Path, in_tmp: Path) -> None:
+    outcome = invoke(gan_animate, "--model", str(model_file), "--seeds", "0,1,2,3", "--frames", "2")
+    assert_refused(outcome, "give --frames 4 or more")
+    assert list(in_tmp.iterdir()) == []
+    with pytest.raises(GanRuntimeError, match="at least one frame per keyframe"):
+        loop_frames([np.ones((1, 2))] * 3, [0, 1, 2], 2)
+
+
+def test_a_seed_range_too_long_for_a_loop_is_refused_before_it_is_expanded(model_file: Path, in_tmp: Path) -> None:
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    from cli_checks import Outcome
+
+    def at_most_two_gib() -> None:  # expanding 10**10 seeds would take ~400 GB; under this cap it fails in seconds
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    program = "import sys; from ganedge.runtime.commands.animate import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run([sys.executable, "-c", program, "--model", str(model_file), "--seeds", "0-9999999999"],
+                          capture_output=True, text=True, timeout=120, preexec_fn=at_most_two_gib,
+                          env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
+    assert_refused(Outcome(done.returncode, done.stdout, done.stderr), "a loop needs 2 to 64 seeds")
+    assert list(in_tmp.iterdir()) == []
+
+
+def test_frames_wider_than_webp_stores_are_refused_before_any_frame_is_generated(
+    model_file: Path, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(GeneratorModel, "generate", lambda *args, **kwargs: pytest.fail("a frame was generated"))
+    outcome = invoke(gan_animate, "--model", str(model_file), "--seeds", "0,1", "--frames", "2", "--n", "64",
+                     "--scale", "9", "--out", "loop.webp")
+    assert_refused(outcome, "at most 16,383 px")
+    assert list(in_tmp.iterdir()) == []
+    with pytest.raises(GanRuntimeError, match="GIF, which stores at most 65,535 px"):
+        check_frame_size((65_536, 88), "GIF")
+    check_frame_size((16_383, 452), "WEBP")  # the largest WebP frame passes
 
 
 def test_help_shows_the_three_kinds_of_animation(capsys: pytest.CaptureFixture[str]) -> None:

@@ -24,6 +24,7 @@ from .pictures import render_grid
 FORMATS = {".gif": "GIF", ".png": "PNG", ".webp": "WEBP"}
 GAP = 2  # pixels between and around the images, as in every ganedge grid
 GREYS = [level for grey in range(256) for level in (grey, grey, grey)]  # palette entry i is grey level i
+MAX_SIDE = {"GIF": 65_535, "WEBP": 16_383}  # widest (and tallest) frame each format stores: 16-bit, 14-bit sizes
 
 
 def animation_format(path: Path | str) -> str:
@@ -53,14 +54,53 @@ def draw_frames(rows: Sequence[np.ndarray], labels: Sequence[str], scale: int = 
         raise GanRuntimeError(f"an animation needs one label per frame and at least one frame, got {len(rows)} "
                               f"frames and {len(labels)} labels")
     sample = np.asarray(rows[0])[:1]
-    widths = {label: render_grid([sample], [label], scale=scale, gap=GAP).width for label in dict.fromkeys(labels)}
-    widest = max(widths, key=lambda label: widths[label])
+    widest = _widest_label(sample, labels, scale)
     frames = []
     for row, label in zip(rows, labels):
         # A second row with the widest label sets the margin; the frame is the first row, cut out.
         grid = render_grid([row, sample], [label, widest], scale=scale, gap=GAP)
         frames.append(grid.crop((0, 0, grid.width, grid.height - sample.shape[1] * scale - GAP)))
     return frames
+
+
+def _widest_label(sample: np.ndarray, labels: Sequence[str], scale: int) -> str:
+    """The label that needs the widest margin: it sets the margin of every frame, so the images stay put."""
+    widths = {label: render_grid([sample], [label], scale=scale, gap=GAP).width for label in dict.fromkeys(labels)}
+    return max(widths, key=lambda label: widths[label])
+
+
+def frame_size(labels: Sequence[str], count: int, image_shape: tuple[int, int] = (28, 28),
+               scale: int = 3) -> tuple[int, int]:
+    """Width and height of the frames :func:`draw_frames` draws for these labels and ``count`` images per row.
+
+    Only one frame is drawn, with no images generated, so a command can
+    refuse a frame too large for its format (:func:`check_frame_size`)
+    before it generates every frame.
+
+    Examples
+    --------
+    >>> frame_size(["#71 = -10", "#71 = 3.5"], 8)
+    (770, 88)
+    """
+    sample = np.zeros((1, *image_shape), np.uint8)
+    row = np.zeros((count, *image_shape), np.uint8)
+    return draw_frames([row], [_widest_label(sample, labels, scale)], scale=scale)[0].size
+
+
+def check_frame_size(size: tuple[int, int], fmt: str) -> None:
+    """Refuse frames wider or taller than ``fmt`` stores (WebP 16,383 px, GIF 65,535 px): Pillow fails only at the end.
+
+    Examples
+    --------
+    >>> check_frame_size((16_384, 88), "WEBP")
+    Traceback (most recent call last):
+    ...
+    ganedge.runtime.base.errors.GanRuntimeError: 16384x88 px frames are too large for WEBP, which stores at most 16,383 px in width and height
+    """
+    limit = MAX_SIDE.get(fmt)
+    if limit is not None and max(size) > limit:
+        raise GanRuntimeError(f"{size[0]}x{size[1]} px frames are too large for {fmt}, which stores at most "
+                              f"{limit:,} px in width and height")
 
 
 def _palette_image(frame: Image.Image) -> Image.Image:
@@ -89,6 +129,7 @@ def animation_writer(frames: Sequence[Image.Image], fps: float, fmt: str) -> Wri
         raise GanRuntimeError("an animation needs at least one frame")
     if not 0 < float(fps) <= 100:
         raise GanRuntimeError(f"fps must be above 0 and at most 100, got {fps!r}")
+    check_frame_size(frames[0].size, fmt)
     duration = 1000.0 / float(fps)  # milliseconds per frame
     if fmt == "GIF":
         images = [_palette_image(frame) for frame in frames]

@@ -80,9 +80,10 @@ def parse_seed_list(text: str | tuple[int, ...]) -> tuple[int, ...]:
     """
     if isinstance(text, tuple):
         return text
-    seeds = tuple(seed for seeds in parse_ranges(text, "seed", "e.g. 0,1,2,3") for seed in seeds)
-    if not 2 <= len(seeds) <= MAX_KEYFRAMES:
+    ranges = parse_ranges(text, "seed", "e.g. 0,1,2,3")
+    if not 2 <= sum(r.stop - r.start for r in ranges) <= MAX_KEYFRAMES:  # counted before a range is expanded
         raise click.BadParameter(f"{text!r}: a loop needs 2 to {MAX_KEYFRAMES} seeds")
+    seeds = tuple(seed for seeds in ranges for seed in seeds)
     if len(set(seeds)) != len(seeds):
         raise click.BadParameter(f"{text!r} repeats a seed; give each seed once")
     return seeds
@@ -144,13 +145,16 @@ def gan_animate(model_path: Path | None, perturb: Sweep | None, direction: Sweep
     if seeds is not None and context.get_parameter_source("seed") == click.core.ParameterSource.COMMANDLINE:
         raise click.UsageError("--seed picks the latents that --perturb and --direction move; with --seeds, each "
                                "seed gives its own latents: drop --seed")
+    if seeds is not None and frames < len(seeds):
+        raise click.BadParameter(f"{frames} frames cannot pass through {len(seeds)} seeds; a loop needs at least one "
+                                 f"frame per seed: give --frames {len(seeds)} or more", param_hint="'--frames'")
     frame_pixels = n * (28 * scale + 2) * (28 * scale + 4)
     if frames * frame_pixels > MAX_PIXELS:
         raise click.UsageError(f"{frames} frames of {n} images at scale {scale} are {frames * frame_pixels / 1e6:.0f} "
                                f"M pixels, more than {MAX_PIXELS / 1e6:.0f} M; use fewer --frames, --n or a smaller "
                                "--scale")
 
-    from ..base.animation import animation_format, animation_writer, draw_frames
+    from ..base.animation import animation_format, animation_writer, draw_frames, frame_size
     from ..base.files import check_outputs, write_all
     from ..generator.interpolate import direction_frames, loop_frames, perturb_frames
     from ..generator.model import GeneratorModel
@@ -169,10 +173,23 @@ def gan_animate(model_path: Path | None, perturb: Sweep | None, direction: Sweep
     else:
         assert seeds is not None
         path_frames = loop_frames([model.sample_latents(n, s) for s in seeds], seeds, frames)
+    labels = [frame.label for frame in path_frames]
+    _check_frame_size(frame_size(labels, n, model.image_shape[1:], scale), fmt)
     rows = [model.generate(frame.latents) for frame in path_frames]
-    pictures = draw_frames(rows, [frame.label for frame in path_frames], scale=scale)
+    pictures = draw_frames(rows, labels, scale=scale)
     write_all([(out, animation_writer(pictures, fps, fmt), "--out")])
     click.echo(f"wrote {out} ({frames} frames of {n} images, {pictures[0].width}x{pictures[0].height} px, {fps} fps)")
+
+
+def _check_frame_size(size: tuple[int, int], fmt: str) -> None:
+    """Refuse, before any frame is generated, frames wider than ``--out``'s format stores (Pillow fails at the end)."""
+    from ..base.animation import check_frame_size
+
+    try:
+        check_frame_size(size, fmt)
+    except GanRuntimeError as error:
+        larger = "a .gif or .png (APNG)" if fmt == "WEBP" else "a .png (APNG)"
+        raise click.UsageError(f"{error}; use a smaller --n or --scale, or write {larger}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -156,7 +156,7 @@ def gan_run(model_path: Path | None, perturbations: tuple[Perturbation, ...], di
 
         latents = read_latents(latents_path, model.latent_dim)
         n = len(latents)
-        _check_sizes(n, explain, classifier_path, perturbations, directions)
+        _check_sizes(n, explain, classifier_path, perturbations, directions, latents_path)
     classifier = _open_classifier(classifier_path, device, threads) if explain else None
     edits = model.experiment_edits(perturbations, directions)
     labels = [edit.label for edit in edits]
@@ -209,8 +209,15 @@ def _check_modes(seeds: tuple[range, ...] | None, outdir: Path | None, latents_p
 
 
 def _check_sizes(n: int, explain: bool, classifier_path: Path | None, perturbations: Sequence[Perturbation],
-                 directions: Sequence[DirectionWalk]) -> None:
-    """Refuse, before any work, grids too large to read and options that would be silently ignored."""
+                 directions: Sequence[DirectionWalk], latents_path: Path | None = None) -> None:
+    """Refuse, before any work, grids too large to read and options that would be silently ignored.
+
+    ``latents_path``: the ``--latents`` file that gave the ``n`` latents, which the message then names.
+    """
+    if n > MAX_IMAGES_PER_ROW and not explain and latents_path is not None:
+        raise click.BadParameter(f"{str(latents_path)!r} holds {n} latents, more than {MAX_IMAGES_PER_ROW} images per "
+                                 "row, too wide to compare by eye; add --explain to count their classes (the PNG "
+                                 "then shows the first --show)", param_hint="'--latents'")
     if n > MAX_IMAGES_PER_ROW and not explain:
         raise click.BadParameter(f"{n} is more than {MAX_IMAGES_PER_ROW} images per row, too wide to compare by eye; "
                                  f"--n up to {MAX_EXPLAIN_N} is for --explain", param_hint="'--n'")

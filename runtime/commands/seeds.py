@@ -32,7 +32,7 @@ def parse_seeds(text: str | tuple[range, ...]) -> tuple[range, ...]:
     if isinstance(text, tuple):
         return text
     ranges = parse_ranges(text, "seed", "e.g. 0-31,40")
-    if sum(len(r) for r in ranges) > MAX_SEEDS:
+    if sum(r.stop - r.start for r in ranges) > MAX_SEEDS:  # len(range) overflows past 2**63 seeds
         raise click.BadParameter(f"{text!r} is more than {MAX_SEEDS:,} seeds for one folder")
     ordered = sorted(ranges, key=lambda r: r.start)
     for before, after in zip(ordered, ordered[1:]):
@@ -86,7 +86,7 @@ def write_seed_images(model_path: Path | None, seeds: Sequence[range], outdir: P
     except OSError as error:
         raise GanRuntimeError(f"cannot create --outdir {str(outdir)!r}: {error.strerror or error}") from None
     check_writable(outdir / seed_file_name(seeds[0].start, image_format), "--outdir")
-    count = sum(len(seeds_range) for seeds_range in seeds)
+    count = sum(seeds_range.stop - seeds_range.start for seeds_range in seeds)
     every_seed = itertools.chain.from_iterable(seeds)
     show = sys.stderr.isatty() and count >= PROGRESS_FROM
     with click.progressbar(length=count, label="generating", file=sys.stderr) if show else _NoBar() as bar:

@@ -24,7 +24,7 @@ from ..base.edit_values import check_values
 from ..base.errors import GanRuntimeError
 from .latents import latent_index
 
-PARALLEL = 1e-6  # sin(angle) below this: the two latents are (anti)parallel and slerp is lerp
+PARALLEL = 1e-6  # sin(angle) below this: the two latents are parallel (slerp is lerp) or antiparallel
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,13 @@ def slerp(a: np.ndarray, b: np.ndarray, t: float | np.ndarray) -> np.ndarray:
 
     ``sin((1 - t) w) / sin(w) * a + sin(t w) / sin(w) * b`` with ``w`` the
     angle between the rows; the norm moves smoothly from ``|a|`` to ``|b|``
-    (it stays ``|a|`` when the two are equal). Rows that are parallel (or
-    antiparallel, or zero) have no single great circle; there it is
-    :func:`lerp`, its limit. Computed in float64.
+    (it stays ``|a|`` when the two are equal). For parallel rows (and zero
+    rows) the arc shrinks to a line: there it is :func:`lerp`, its limit.
+    Antiparallel rows have a great circle in every plane through them (and
+    lerp would pass through zero); there it takes the one through a unit
+    vector orthogonal to ``a``, the same for the same rows
+    (:func:`_half_turn`), its norm moving linearly from ``|a|`` to ``|b|``,
+    so it too stays ``|a|`` when the two are equal. Computed in float64.
 
     Parameters
     ----------
@@ -69,6 +73,8 @@ def slerp(a: np.ndarray, b: np.ndarray, t: float | np.ndarray) -> np.ndarray:
     >>> a, b = np.array([[10.0, 0.0]]), np.array([[0.0, 10.0]])
     >>> slerp(a, b, 0.5).round(3).tolist(), lerp(a, b, 0.5).tolist()
     ([[7.071, 7.071]], [[5.0, 5.0]])
+    >>> slerp(a, -a, 0.5).round(3).tolist()  # antiparallel: a quarter turn, not lerp's zero
+    [[0.0, 10.0]]
     """
     a64, b64 = np.asarray(a, np.float64), np.asarray(b, np.float64)
     if a64.shape != b64.shape or a64.ndim not in (1, 2):
@@ -85,7 +91,34 @@ def slerp(a: np.ndarray, b: np.ndarray, t: float | np.ndarray) -> np.ndarray:
     safe = np.where(curved, sine, 1.0)
     wa = np.where(curved, np.sin((1 - t64) * angle) / safe, 1 - t64)
     wb = np.where(curved, np.sin(t64 * angle) / safe, t64)
-    return (wa * a64 + wb * b64).astype(np.result_type(a, b, np.float32))
+    result = wa * a64 + wb * b64
+    opposite = ~curved & (cosine < 0)
+    if np.any(opposite) and a64.shape[-1] > 1:  # one number has no orthogonal direction: lerp it stays
+        result = np.where(opposite, _half_turn(a64, b64, t64), result)
+    return result.astype(np.result_type(a, b, np.float32))
+
+
+def _half_turn(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Antiparallel rows ``a`` -> ``b`` (float64, ``d >= 2``): half a great circle through ``o``, orthogonal to ``a``.
+
+    ``o`` is the axis on which ``a`` is smallest, made orthogonal to ``a``
+    and of unit length: the same rows always take the same turn. The
+    direction turns by ``pi t`` from ``a``'s (``t=0``) to ``b``'s
+    (``t=1``), and the norm moves linearly from ``|a|`` to ``|b|``. Rows
+    that are not antiparallel get a meaningless (finite) value, which the
+    caller discards.
+    """
+    norm_a = np.linalg.norm(a, axis=-1, keepdims=True)
+    norm_b = np.linalg.norm(b, axis=-1, keepdims=True)
+    unit = a / np.where(norm_a > 0, norm_a, 1.0)
+    axis = np.argmin(np.abs(unit), axis=-1)[..., None]
+    orthogonal = (np.arange(a.shape[-1]) == axis).astype(np.float64) - np.take_along_axis(unit, axis, axis=-1) * unit
+    orthogonal /= np.linalg.norm(orthogonal, axis=-1, keepdims=True)  # >= sqrt(1 - 1/d) > 0
+    norm = (1 - t) * norm_a + t * norm_b
+    turn = np.pi * t
+    toward_a = np.maximum(np.cos(turn), 0.0) * norm / np.where(norm_a > 0, norm_a, 1.0)
+    toward_b = np.maximum(-np.cos(turn), 0.0) * norm / np.where(norm_b > 0, norm_b, 1.0)
+    return toward_a * a + toward_b * b + np.sin(turn) * norm * orthogonal
 
 
 def _per_row(t: float | np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -163,9 +196,10 @@ def direction_frames(latents: np.ndarray, direction: np.ndarray, number: int, st
 def loop_frames(keyframes: Sequence[np.ndarray], names: Sequence[object], frames: int) -> list[Frame]:
     """A closed loop through ``keyframes`` (latents ``[n, d]`` each) and back to the first, by :func:`slerp`.
 
-    The ``frames`` frames are spread evenly over the loop's segments, the
-    first frame is keyframe 1 exactly and the last comes just before it
-    again, so the animation repeats without a stutter. Labels read
+    The ``frames`` frames (at least one per keyframe, so none is skipped)
+    are spread evenly over the loop's segments, the first frame is
+    keyframe 1 exactly and the last comes just before it again, so the
+    animation repeats without a stutter. Labels read
     ``"seed 0 -> 1, t = 0.25"`` (``names`` name the keyframes).
 
     Examples
@@ -180,6 +214,9 @@ def loop_frames(keyframes: Sequence[np.ndarray], names: Sequence[object], frames
                               f"{len(names)} names")
     if isinstance(frames, bool) or not isinstance(frames, (int, np.integer)) or frames < 2:
         raise GanRuntimeError(f"an animation needs at least 2 frames, got {frames!r}")
+    if frames < count:
+        raise GanRuntimeError(f"{frames} frames cannot pass through {count} keyframes; a loop needs at least one "
+                              "frame per keyframe")
     keys = [np.asarray(key, dtype=np.float32) for key in keyframes]
     result = []
     for frame in range(int(frames)):

@@ -176,9 +176,9 @@ def _polish(weights: MlpWeights, latents: np.ndarray, targets: np.ndarray, steps
             prior_weight: float) -> np.ndarray:
     """Levenberg-Marquardt on each row, in float64: Gauss-Newton steps with a damping that grows on a failed step."""
     w1, b1, w2, b2 = (np.asarray(w, np.float64) for w in (weights.w1, weights.b1, weights.w2, weights.b2))
+    weights64 = MlpWeights(w1, b1, w2, b2, weights.alpha)
     z, targets = latents.astype(np.float64), targets.astype(np.float64)
     n, size = z.shape
-    pixels = targets.shape[1]
 
     def evaluate(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         pre = z @ w1.T + b1
@@ -189,13 +189,7 @@ def _polish(weights: MlpWeights, latents: np.ndarray, targets: np.ndarray, steps
     loss, pre, images = evaluate(z)
     damping = np.full(n, 1e-2)
     for _ in range(steps):
-        slope = np.where(pre > 0, 1.0, weights.alpha)
-        jacobian = (1 - images * images)[:, :, None] * np.matmul(w2[None] * slope[:, None, :], w1)  # [n, pixels, d]
-        excess = np.einsum("ij,ij->i", z, z) / size - 1
-        gradient = np.matmul((images - targets)[:, None, :], jacobian)[:, 0] / pixels \
-            + (4.0 * prior_weight / size) * excess[:, None] * z
-        hessian = np.matmul(jacobian.transpose(0, 2, 1), jacobian) / pixels \
-            + (8.0 * prior_weight / size ** 2) * z[:, :, None] * z[:, None, :]
+        gradient, hessian = _gauss_newton(weights64, z, pre, images, targets, prior_weight)
         hessian[:, np.arange(size), np.arange(size)] += damping[:, None]
         candidate = z - np.linalg.solve(hessian, gradient[:, :, None])[:, :, 0]
         new_loss, new_pre, new_images = evaluate(candidate)
@@ -204,6 +198,29 @@ def _polish(weights: MlpWeights, latents: np.ndarray, targets: np.ndarray, steps
         pre[better], images[better] = new_pre[better], new_images[better]
         damping = np.where(better, damping / 3, damping * 4)
     return z.astype(np.float32)
+
+
+def _gauss_newton(weights: MlpWeights, latents: np.ndarray, pre: np.ndarray, images: np.ndarray, targets: np.ndarray,
+                  prior_weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """The loss's gradient ``[n, d]`` and Gauss-Newton matrix ``[n, d, d]`` at ``latents``, for Levenberg-Marquardt.
+
+    The loss is a sum of squares, ``sum(r^2) / pixels + (sqrt(prior_weight)
+    (|z|^2 / d - 1))^2``, so for each residual ``r`` with Jacobian ``J`` the
+    gradient is ``2 J^T r`` and the Gauss-Newton matrix ``2 J^T J``. Both
+    terms keep that factor 2: dropping it from one alone would aim every
+    step at a loss with the other term weighted twice. ``pre`` and
+    ``images`` are the first layer's pre-activations and the images at
+    ``latents`` (as :func:`_polish` has them).
+    """
+    pixels, size = targets.shape[1], latents.shape[1]
+    slope = np.where(pre > 0, 1.0, weights.alpha)
+    jacobian = (1 - images * images)[:, :, None] * np.matmul(weights.w2[None] * slope[:, None, :], weights.w1)
+    excess = np.einsum("ij,ij->i", latents, latents) / size - 1
+    gradient = np.matmul((images - targets)[:, None, :], jacobian)[:, 0] * (2.0 / pixels) \
+        + (4.0 * prior_weight / size) * excess[:, None] * latents
+    hessian = np.matmul(jacobian.transpose(0, 2, 1), jacobian) * (2.0 / pixels) \
+        + (8.0 * prior_weight / size ** 2) * latents[:, :, None] * latents[:, None, :]
+    return gradient, hessian
 
 
 def psnr_db(reconstructions: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -281,13 +298,15 @@ def picture_target(picture: Any, size: tuple[int, int] = (28, 28), invert: Inver
 
     FashionMNIST's convention (Xiao et al., 2017): grayscale, the garment
     light on black, its longest edge fitted to 28 px and centred. So:
-    EXIF orientation applied; transparency composited over white (product
-    photos are shot on white); ``convert("L")`` (ITU-R 601-2 luma); then,
-    with ``invert="auto"``, inverted when its one-pixel border is light on
-    average (a dark garment on a light background, as in a photo) and left
-    as it is when the border is dark (already FashionMNIST's way); finally
-    resized with Lanczos so the longest edge fits, and centred on black.
-    A 28x28 FashionMNIST image comes back unchanged.
+    EXIF orientation applied; 16-bit, 32-bit and floating-point grey
+    scaled to 8 bits (:func:`_eight_bit_grey`); transparency composited
+    over white (product photos are shot on white); ``convert("L")`` (ITU-R
+    601-2 luma); then, with ``invert="auto"``, inverted when its one-pixel
+    border is light on average (a dark garment on a light background, as in
+    a photo) and left as it is when the border is dark (already
+    FashionMNIST's way); finally resized with Lanczos so the longest edge
+    fits, and centred on black. A 28x28 FashionMNIST image comes back
+    unchanged.
 
     Examples
     --------
@@ -301,7 +320,7 @@ def picture_target(picture: Any, size: tuple[int, int] = (28, 28), invert: Inver
 
     if invert not in ("auto", "yes", "no"):
         raise GanRuntimeError(f"invert must be 'auto', 'yes' or 'no', got {invert!r}")
-    image = ImageOps.exif_transpose(picture)
+    image = _eight_bit_grey(ImageOps.exif_transpose(picture))
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         image = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
@@ -318,6 +337,29 @@ def picture_target(picture: Any, size: tuple[int, int] = (28, 28), invert: Inver
     canvas = Image.new("L", size, 0)
     canvas.paste(gray, ((width - gray.width) // 2, (height - gray.height) // 2))
     return np.asarray(canvas, dtype=np.uint8).copy()
+
+
+def _eight_bit_grey(image: Any) -> Any:
+    """A picture with wide grey pixels (Pillow's modes I;16, I and F) as 8-bit ``L``; any other picture as it is.
+
+    ``convert("L")`` would clip them to 255 (a 16-bit picture turns almost
+    all white). 16-bit levels 0..65535 (a 16-bit PNG, in mode I;16, or in
+    mode I as older Pillows read it) are divided by 257, so 65535 is 255;
+    floating-point pixels are taken as 0..1. Other ranges have no one
+    reading and are refused in one line.
+    """
+    from PIL import Image
+
+    if image.mode not in ("I", "F") and not image.mode.startswith("I;16"):
+        return image
+    values = np.asarray(image, dtype=np.float64)
+    floating = image.mode == "F"
+    top = 1.0 if floating else 65535.0
+    if values.size and not (np.all(np.isfinite(values)) and values.min() >= 0 and values.max() <= top):
+        what = "floating-point pixels outside 0..1" if floating else "32-bit pixels outside 0..65535"
+        raise GanRuntimeError(f"the picture holds {what} (from {values.min():g} to {values.max():g}), which have no "
+                              "one grey level; save it as an 8- or 16-bit PNG")
+    return Image.fromarray(np.round(values * (255.0 / top)).astype(np.uint8))
 
 
 def read_picture(path: str | Path, size: tuple[int, int] = (28, 28), invert: Invert = "auto") -> np.ndarray:
