@@ -45,7 +45,7 @@ def test_discriminator_returns_one_logit_per_image_for_either_layout() -> None:
 
 
 def test_conv_discriminator_returns_one_logit_per_image_for_either_layout() -> None:
-    discriminator = ConvDiscriminator().eval()  # eval: spectral norm's power iteration steps only in training
+    discriminator = ConvDiscriminator()
     images = torch.randn(8, 1, 28, 28)
     assert discriminator(images).shape == (8, 1)
     assert torch.equal(discriminator(images), discriminator(images.reshape(8, 784)))

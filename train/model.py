@@ -24,7 +24,7 @@ IMAGE_SHAPE = (1, 28, 28)
 IMAGE_PIXELS = 28 * 28
 HIDDEN_UNITS = 128
 LEAKY_SLOPE = 0.2
-CONV_WIDTH = 64  # channels of the conv discriminator's first layer; the second has twice as many
+CONV_WIDTH = 32  # channels of the conv discriminator's first layer; the second has twice as many
 # One tag per network, written into checkpoints (and, for the generator, into the exported file).
 GENERATOR_ARCHITECTURE = "report-mlp-generator/1"  # fc1 100x128, LeakyReLU 0.2, fc2 128x784, tanh
 DISCRIMINATOR_ARCHITECTURES = {"report": "report-mlp-discriminator/1", "conv": "conv-discriminator/1"}
@@ -105,10 +105,11 @@ class ConvDiscriminator(nn.Module):
     """Image ``[N, 1, 28, 28]`` (or ``[N, 784]``) -> one logit: two strided 4x4 convolutions and a linear layer.
 
     28x28 -> 14x14 (``width`` channels) -> 7x7 (``2 * width``) -> a minibatch
-    standard-deviation map -> logit, LeakyReLU 0.2 between, every layer
-    spectrally normalised (Miyato et al., ICLR 2018), R1 on real images as for
-    the report's discriminator. Each of the three measured better than the
-    plain CNN (model card).
+    standard-deviation map -> logit, LeakyReLU 0.2 between, R1 on real images
+    as for the report's discriminator. Chosen by screening on the real data
+    (model card): the standard-deviation map measured better than the plain
+    CNN, spectral normalisation on top of R1 worse (it held the discriminator
+    back), and 32 channels as good as 64 at less than half the time per step.
 
     Examples
     --------
@@ -118,13 +119,12 @@ class ConvDiscriminator(nn.Module):
 
     def __init__(self, width: int = CONV_WIDTH) -> None:
         super().__init__()
-        normalised = nn.utils.parametrizations.spectral_norm
-        self.conv1 = normalised(nn.Conv2d(IMAGE_SHAPE[0], width, 4, stride=2, padding=1))
+        self.conv1 = nn.Conv2d(IMAGE_SHAPE[0], width, 4, stride=2, padding=1)
         self.nonlin1 = nn.LeakyReLU(LEAKY_SLOPE)
-        self.conv2 = normalised(nn.Conv2d(width, 2 * width, 4, stride=2, padding=1))
+        self.conv2 = nn.Conv2d(width, 2 * width, 4, stride=2, padding=1)
         self.nonlin2 = nn.LeakyReLU(LEAKY_SLOPE)
         self.spread = MinibatchStdDev()
-        self.fc = normalised(nn.Linear((2 * width + 1) * (IMAGE_SHAPE[1] // 4) * (IMAGE_SHAPE[2] // 4), 1))
+        self.fc = nn.Linear((2 * width + 1) * (IMAGE_SHAPE[1] // 4) * (IMAGE_SHAPE[2] // 4), 1)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         x = images.reshape(images.shape[0], *IMAGE_SHAPE)
