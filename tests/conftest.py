@@ -7,6 +7,8 @@ the install command rather than skipping.
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,6 +50,18 @@ def classifier_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from onnx_factory import write_classifier
 
     return write_classifier(tmp_path_factory.mktemp("classifier") / "classifier.onnx")
+
+
+@pytest.fixture(scope="module")
+def server(model_file: Path) -> Iterator[int]:
+    """A gan-serve process on 127.0.0.1 serving the factory generator (one per test module); yields its port and
+    ends it with SIGTERM, as an operator would."""
+    from benchmarks.serving import start_server
+
+    process, port = start_server(model_file, [])
+    yield port
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")

@@ -9,26 +9,15 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
-import signal
 import threading
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pytest
 
-from benchmarks.serving import start_server
 from ganedge.runtime import GeneratorModel
 from ganedge.runtime.serve.app import MAX_BODY_BYTES
 from ganedge.runtime.serve.batching import DynamicBatcher
-
-
-@pytest.fixture(scope="module")
-def server(model_file: Path) -> Iterator[int]:
-    process, port = start_server(model_file, [])
-    yield port
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
 
 
 def _post(port: int, path: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, dict, dict[str, str]]:

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pytest
@@ -24,14 +23,6 @@ from tritonclient.grpc import model_config_pb2
 from benchmarks.serving import start_server
 from ganedge.runtime import ClassifierModel, GeneratorModel
 from ganedge.runtime.models import BUNDLED_CLASSIFIER
-
-
-@pytest.fixture(scope="module")
-def server(model_file: Path) -> Iterator[int]:
-    process, port = start_server(model_file, [])
-    yield port
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
