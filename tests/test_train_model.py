@@ -60,6 +60,16 @@ def test_the_minibatch_spread_never_mixes_the_real_and_the_fake_halves() -> None
     assert torch.equal(MinibatchStdDev()(torch.ones(6, 2, 3, 3))[:, -1], torch.zeros(6, 3, 3))  # 6 % 4: feature 0
 
 
+def test_the_minibatch_spread_is_each_groups_population_standard_deviation_averaged() -> None:
+    from ganedge.train.model import MinibatchStdDev
+
+    x = torch.randn(8, 3, 5, 5, dtype=torch.float64)
+    expected = (x.reshape(2, 4, 3, 5, 5).var(dim=1, unbiased=False) + 1e-8).sqrt().mean(dim=(1, 2, 3))
+    spread = MinibatchStdDev()(x)
+    assert torch.equal(spread[:, :3], x)
+    assert torch.allclose(spread[:, 3], expected.repeat_interleave(4).reshape(8, 1, 1).expand(8, 5, 5), atol=1e-12)
+
+
 def test_the_discriminator_is_chosen_by_name_and_the_report_one_is_the_default() -> None:
     from ganedge.train.config import TrainConfig
 

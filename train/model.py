@@ -97,7 +97,10 @@ class MinibatchStdDev(nn.Module):
         if n % self.group:
             return torch.cat([x, x.new_zeros(n, 1, h, w)], dim=1)
         grouped = x.reshape(n // self.group, self.group, *x.shape[1:])
-        spread = (grouped.var(dim=1, unbiased=False) + 1e-8).sqrt().mean(dim=(1, 2, 3))  # [n / group]
+        # Written out rather than grouped.var(dim=1): the same numbers, but torch's var over a
+        # middle dimension took 5 ms of a 9 ms discriminator step (batch 64, 2 cores; profile in decisions).
+        centred = grouped - grouped.mean(dim=1, keepdim=True)
+        spread = (centred.square().mean(dim=1) + 1e-8).sqrt().mean(dim=(1, 2, 3))  # [n / group]
         return torch.cat([x, spread.repeat_interleave(self.group).reshape(n, 1, 1, 1).expand(n, 1, h, w)], dim=1)
 
 
