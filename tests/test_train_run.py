@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 
 from ganedge.train.checkpoint import load_checkpoint
-from ganedge.train.config import DEFAULT_BATCH_SIZE, TrainConfig
+from ganedge.train.config import DEFAULT_BATCH_SIZE, DEFAULT_LRS, TrainConfig
 from ganedge.train.runner import train_run
 
 from conftest import SMOKE_STEPS
@@ -239,6 +239,13 @@ def test_without_keep_best_no_best_checkpoint_is_written(smoke_run: Path) -> Non
     assert not (smoke_run / "best.pt").exists()
 
 
+def test_each_discriminator_gets_its_own_default_learning_rate_and_an_explicit_one_wins() -> None:
+    assert TrainConfig().lr == DEFAULT_LRS["report"] == 5e-4
+    assert TrainConfig(discriminator="conv").lr == DEFAULT_LRS["conv"] != DEFAULT_LRS["report"]
+    assert TrainConfig(lr=3e-4, discriminator="conv").lr == 3e-4
+    assert TrainConfig.from_dict(TrainConfig(discriminator="conv").to_dict()) == TrainConfig(discriminator="conv")
+
+
 def test_a_conv_discriminator_run_records_it_and_resumes_bit_for_bit(tmp_path: Path, real_data_dir: Path) -> None:
     """--discriminator conv: in config.json, the checkpoint and the exported file; 6 steps, then 6 more == 12 steps."""
     options = dict(epochs=1, batch_size=64, discriminator="conv")
@@ -248,7 +255,8 @@ def test_a_conv_discriminator_run_records_it_and_resumes_bit_for_bit(tmp_path: P
     _assert_bit_identical(_weights(tmp_path / "halves"), _weights(tmp_path / "whole"))
     state = load_checkpoint(tmp_path / "whole" / "checkpoint.pt")
     assert state["discriminator_architecture"] == "conv-discriminator/1" and state["config"]["discriminator"] == "conv"
-    assert json.loads((tmp_path / "whole" / "config.json").read_text())["options"]["discriminator"] == "conv"
+    options_saved = json.loads((tmp_path / "whole" / "config.json").read_text())["options"]
+    assert options_saved["discriminator"] == "conv" and options_saved["lr"] == DEFAULT_LRS["conv"]  # its own default lr
     from ganedge.export.exporter import export_generator
     from ganedge.runtime import GeneratorModel
 

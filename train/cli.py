@@ -14,7 +14,7 @@ from ganedge.runtime.base.errors import EXIT_INTERRUPTED
 from ganedge.runtime.commands.shared import CONTEXT_SETTINGS, run_command
 
 from .config import (
-    DEFAULT_BATCH_SIZE, DEFAULT_BETAS, DEFAULT_DISCRIMINATOR, DISCRIMINATORS, DEFAULT_EMA, DEFAULT_EPOCHS, DEFAULT_LR, DEFAULT_R1_EVERY, DEFAULT_R1_GAMMA, DEFAULT_SEED,
+    DEFAULT_BATCH_SIZE, DEFAULT_BETAS, DEFAULT_DISCRIMINATOR, DISCRIMINATORS, DEFAULT_EMA, DEFAULT_EPOCHS, DEFAULT_LRS, DEFAULT_R1_EVERY, DEFAULT_R1_GAMMA, DEFAULT_SEED,
     LATENT_DIM, TrainConfig,
 )
 
@@ -35,7 +35,7 @@ def parse_betas(value: str | tuple[float, float]) -> tuple[float, float]:
 @click.command(context_settings=CONTEXT_SETTINGS)
 @click.option("--epochs", type=int, default=DEFAULT_EPOCHS, show_default=True, help="Passes over the 60,000 training images.")
 @click.option("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, show_default=True, help="Images per step.")
-@click.option("--lr", type=float, default=DEFAULT_LR, show_default=True, help="Adam learning rate (both networks).")
+@click.option("--lr", type=float, default=None, help=f"Adam learning rate (both networks).  [default: {DEFAULT_LRS['report']:g} with the report's discriminator, {DEFAULT_LRS['conv']:g} with conv]")
 @click.option("--betas", type=parse_betas, default=",".join(map(str, DEFAULT_BETAS)), show_default=True, metavar="B1,B2", help="Adam betas.")
 @click.option("--latent-dim", type=int, default=LATENT_DIM, show_default=True, help="Length of the latent vector z.")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seeds weights, data order and latents: same seed, same weights (CPU).")
@@ -54,7 +54,7 @@ def parse_betas(value: str | tuple[float, float]) -> tuple[float, float]:
 @click.option("--keep-best", is_flag=True, help="Also keep the measured epoch with the lowest classifier-FD against training images as best.pt (checkpoint selection; the test split stays held out). Needs --eval-every; export it with gan-export --checkpoint RUN/best.pt.")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar  [default: when stderr is a terminal]")
 @click.pass_context
-def gan_train(ctx: click.Context, epochs: int, batch_size: int, lr: float, betas: tuple[float, float], latent_dim: int,
+def gan_train(ctx: click.Context, epochs: int, batch_size: int, lr: float | None, betas: tuple[float, float], latent_dim: int,
          seed: int, r1_gamma: float, r1_every: int, ema: float, discriminator: str, max_steps: int | None, device: str, out_dir: Path | None, resume_dir: Path | None,
          overwrite: bool, data_dir: Path | None, download: bool, eval_every: int, keep_best: bool, progress: bool | None) -> int:
     """Train the course report's GAN on the real FashionMNIST.
