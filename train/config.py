@@ -8,8 +8,8 @@ better), and a moving average of the generator (it keeps improving where the
 trained weights stall). The report's plain recipe is ``--r1-gamma 0 --lr 2e-4
 --batch-size 64 --ema 0``. The conv discriminator has its own default
 learning rate, four times higher: with it the same generator learns about
-three times as fast (screened on 10-epoch runs). Every figure behind these choices is in
-docs/decisions.md, every run in the model card.
+three times as fast (screened on 10-epoch runs). Every figure behind these
+choices is in docs/decisions.md, every run in the model card.
 """
 
 from __future__ import annotations
