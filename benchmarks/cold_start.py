@@ -15,6 +15,7 @@ load, generation, PNG) timed inside a fresh child by ``startup_phases.py``.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -37,7 +38,7 @@ class ColdStartError(RuntimeError):
     """A child process failed or wrote no PNG; the message holds its stderr."""
 
 
-def run_child(command: list[str], out_png: Path | None = None) -> dict[str, Any]:
+def run_child(command: list[str], out_png: Path | None = None, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run ``command`` once through the launcher: wall seconds, peak RSS (MB, 10^6 bytes) and its stdout.
 
     Examples
@@ -50,7 +51,7 @@ def run_child(command: list[str], out_png: Path | None = None) -> dict[str, Any]
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "usage.json"
         done = subprocess.run([sys.executable, str(LAUNCHER), str(report), *command],
-                              capture_output=True, text=True, check=False)
+                              capture_output=True, text=True, check=False, env=env)
         usage = json.loads(report.read_text()) if report.is_file() else {"returncode": done.returncode}
     if usage["returncode"] != 0 or (out_png is not None and not out_png.is_file()):
         missing = "" if out_png is None or out_png.is_file() else f" without writing {out_png}"
@@ -67,6 +68,18 @@ def gan_run_command() -> list[str]:
     if found is None:
         raise ColdStartError("gan-run is not installed: pip install -e '.[cpu]'")
     return [found]
+
+
+def bytecode_writing_env() -> dict[str, str]:
+    """This environment without ``PYTHONDONTWRITEBYTECODE``, for the untimed first run of each job.
+
+    A regular install ships compiled ``.pyc`` files (pip compiles them), so a
+    user's ``gan-run`` never compiles ganedge's modules; an editable checkout
+    under ``PYTHONDONTWRITEBYTECODE=1`` (set on some CI machines) would
+    compile them in every timed run (~10 ms on 2 cores) unless the first run
+    writes them.
+    """
+    return {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 
 
 def summarise(samples: list[dict[str, Any]]) -> dict[str, Any]:
@@ -109,7 +122,7 @@ def measure_cold_start(fp32_model: Path, checkpoint: Path, work_dir: Path, runs:
                             "--count", str(COLD_START_IMAGES)], torch_png),
     }
     for command, png in commands.values():
-        run_child(command, png)  # page cache warm-up, not timed
+        run_child(command, png, bytecode_writing_env())  # page cache and .pyc warm-up, not timed
     samples: dict[str, list[dict[str, Any]]] = {name: [] for name in commands}
     for _ in range(runs):
         for name, (command, png) in commands.items():

@@ -1,5 +1,5 @@
 """``python -m ganedge.runtime``: the same as ``gan-run``."""
 
-from .commands.run import main
+from .commands.run import console
 
-raise SystemExit(main())
+console()

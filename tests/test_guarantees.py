@@ -404,4 +404,38 @@ def test_every_command_refuses_an_unknown_option_in_one_line_with_exit_2(name: s
     import importlib
 
     module, function = target.split(":")
-    assert_refused(invoke(getattr(importlib.import_module(module), function), "--no-such-option"), "--no-such-option")
+    assert function in ("main", "console"), f"{name}: {target}"  # console() = exit_process(main()), run in a child below
+    assert_refused(invoke(importlib.import_module(module).main, "--no-such-option"), "--no-such-option")
+
+
+def test_exit_process_flushes_what_was_written_without_a_newline_and_keeps_the_exit_code() -> None:
+    code = ("import sys; from ganedge.runtime.commands.shared import exit_process; "
+            "sys.stdout.write('no newline'); sys.stderr.write('half a line'); exit_process(3)")
+    buffered = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=buffered)
+    assert (done.returncode, done.stdout, done.stderr) == (3, "no newline", "half a line")
+
+
+@pytest.mark.parametrize("name, target", [(name, target) for name, target in _console_scripts()
+                                          if target.endswith(":console")])
+def test_console_scripts_that_end_at_once_still_deliver_their_output_and_exit_code(
+        name: str, target: str, tmp_path: Path) -> None:
+    """``console()`` skips the interpreter's teardown (os._exit): stdout and stderr through pipes must arrive whole."""
+    module = target.split(":")[0]
+
+    def console(*args: str) -> subprocess.CompletedProcess[str]:
+        code = f"import sys; sys.argv = [{name!r}, *{list(args)!r}]; from {module} import console; console()"
+        buffered = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}  # as a user runs it
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                              env=buffered)
+
+    refused = console("--no-such-option")
+    assert refused.returncode == 2 and refused.stderr.startswith("Error: ") and refused.stderr.count("\n") == 1
+    assert "--no-such-option" in refused.stderr
+    helped = console("--help")
+    assert helped.returncode == 0 and helped.stdout.startswith("Usage: ") and helped.stdout.endswith("\n")
+    if name == "gan-run":  # the whole job: every printed line arrives, and the PNG is complete
+        done = console("--n", "4", "--out", "grid.png")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[0].startswith("model: ") and done.stdout.splitlines()[-1].startswith("wrote ")
+        assert (tmp_path / "grid.png").read_bytes().endswith(b"IEND\xaeB`\x82")  # a PNG's last chunk, CRC included

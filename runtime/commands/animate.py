@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import NamedTuple, Sequence
+from typing import NamedTuple, NoReturn, Sequence
 
 import click
 
 from ..base.edit_values import check_values
 from ..base.errors import GanRuntimeError
-from .shared import CONTEXT_SETTINGS, device_option, model_option, parse_ranges, resolve_model, run_command
+from .shared import (
+    CONTEXT_SETTINGS, device_option, exit_process, model_option, parse_ranges, resolve_model, run_command,
+)
 
 DEFAULT_OUT = Path("gan-animate.gif")
 DEFAULT_FRAMES = 60
@@ -204,3 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as in gan-run: tiny numpy work, no thread pool to wake
     return run_command(gan_animate, "gan-animate", argv)
+
+
+def console() -> NoReturn:
+    """The ``gan-animate`` console script: :func:`main` on the command line, then the process ends at once (:func:`exit_process`)."""
+    exit_process(main())

@@ -7,14 +7,17 @@ models and the data, measure, print a table, optionally write JSON.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 import click
 
 from ..measure.evaluate import DEFAULT_EVAL_N, MAX_EVAL_N, MIN_EVAL_N
 from ..measure.metrics import DEFAULT_K
 from ..models import BUNDLED_CLASSIFIER
-from .shared import CONTEXT_SETTINGS, classifier_option, device_option, model_option, resolve_model, run_command, threads_option
+from .shared import (
+    CONTEXT_SETTINGS, classifier_option, device_option, exit_process, model_option, resolve_model, run_command,
+    threads_option,
+)
 
 DEFAULT_SEED = 0
 
@@ -94,3 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     return run_command(gan_eval, "gan-eval", argv)
+
+
+def console() -> NoReturn:
+    """The ``gan-eval`` console script: :func:`main` on the command line, then the process ends at once (:func:`exit_process`)."""
+    exit_process(main())

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, NoReturn, Sequence
 
 import click
 
-from .shared import CONTEXT_SETTINGS, classifier_option, model_option, parse_ranges, resolve_model, run_command
+from .shared import (
+    CONTEXT_SETTINGS, classifier_option, exit_process, model_option, parse_ranges, resolve_model, run_command,
+)
 
 DEFAULT_OUT = Path("projection.npz")
 DEFAULT_RESTARTS = 32  # projection.DEFAULT_RESTARTS (that module imports numpy; --help must not wait for it)
@@ -214,3 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # (15 us per start and step on 2 cores against 37 us and more with two threads). Set before numpy is imported.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     return run_command(gan_project, "gan-project", argv)
+
+
+def console() -> NoReturn:
+    """The ``gan-project`` console script: :func:`main` on the command line, then the process ends at once (:func:`exit_process`)."""
+    exit_process(main())

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, NoReturn, Sequence
 
 import click
 
 from .seeds import parse_seeds, write_seed_images
 from .shared import (
-    CONTEXT_SETTINGS, DirectionWalk, Perturbation, classifier_option, device_option, distinct_numbers, model_option,
-    parse_direction, parse_perturb, resolve_model, run_command, threads_option,
+    CONTEXT_SETTINGS, DirectionWalk, Perturbation, classifier_option, device_option, distinct_numbers, exit_process,
+    model_option, parse_direction, parse_perturb, resolve_model, run_command, threads_option,
 )
 
 DEFAULT_OUT = Path("gan-run.png")
@@ -268,3 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # (docs/decisions.md). Set before numpy is first imported, and never over the user's own setting.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     return run_command(gan_run, "gan-run", argv)
+
+
+def console() -> NoReturn:
+    """The ``gan-run`` console script: :func:`main` on the command line, then the process ends at once (:func:`exit_process`)."""
+    exit_process(main())

@@ -8,14 +8,15 @@ full table (CSV, optionally JSON).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 import click
 
 from ..base.errors import GanRuntimeError
 from ..models import BUNDLED_CLASSIFIER
 from .shared import (
-    CONTEXT_SETTINGS, classifier_option, device_option, model_option, parse_value_list, resolve_model, run_command, threads_option,
+    CONTEXT_SETTINGS, classifier_option, device_option, exit_process, model_option, parse_value_list, resolve_model,
+    run_command, threads_option,
 )
 
 DEFAULT_SWEEP_N = 500  # latents: class shares to 0.2%, 100 numbers x 2 values in ~15 s on 2 CPU cores
@@ -147,3 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     return run_command(gan_sweep, "gan-sweep", argv)
+
+
+def console() -> NoReturn:
+    """The ``gan-sweep`` console script: :func:`main` on the command line, then the process ends at once (:func:`exit_process`)."""
+    exit_process(main())
