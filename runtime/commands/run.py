@@ -138,7 +138,7 @@ def gan_run(model_path: Path | None, perturbations: tuple[Perturbation, ...], di
     import numpy as np  # deferred, like every heavy import, so --help answers at once
 
     from ..base.files import check_outputs, npz_writer, write_all
-    from ..base.pictures import png_writer
+    from ..base.pictures import grid_pixels, png_writer
     from ..generator.model import GeneratorModel
     from ..models import BUNDLED_CLASSIFIER
 
@@ -171,7 +171,7 @@ def gan_run(model_path: Path | None, perturbations: tuple[Perturbation, ...], di
             kept_pixels.append(pixels)
         if classifier is not None:
             shares.append(_row_shares(classifier, pixels))
-    grid = model.render(shown_rows, labels, scale=scale)
+    grid = grid_pixels(shown_rows, labels, scale=scale)  # model.render's pixels, without Pillow's image type
     files = []
     if classifier is not None:
         grid = _explain(classifier, np.stack(shares), labels, grid, n, explain_in_png, shown, scale * model.image_shape[1])

@@ -9,10 +9,9 @@ from __future__ import annotations
 import math
 import threading
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 import numpy as np
-from PIL import Image
 
 from ..base.contract import INPUT_NAME, OUTPUT_NAME, PIXELS_NAME, GeneratorMetadata
 from ..base.errors import GanRuntimeError
@@ -25,6 +24,9 @@ from .directions import direction_edits, sefa_directions
 from .latents import LatentEdit, perturb_edits, perturb_latents, sample_latents
 from .graph import check_graph, probe
 from .session import OpenedModel, check_threads, direct_run, open_session, run, run_into
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 # Latents per forward pass: on the CPU a chunk of images small enough to stay in cache for the bias
 # and tanh passes; on CUDA each pass costs a launch and two copies, so chunks are large (bounded:
