@@ -11,11 +11,11 @@ compares every glyph and size with the Pillow version that made the file).
 Text with other characters, or at other sizes, is not covered: the
 functions return ``None`` and the caller draws it with Pillow.
 
-The file: a 4-byte big-endian header length, a JSON header (the Pillow
-version, then per size the byte range of its zlib block and each glyph's
-``[advance, left, top, width, height]``), then one zlib block per size with
-the glyphs' masks, row-major, in header order. :func:`build_glyph_file`
-writes it.
+The file: a 4-byte big-endian header length, a small JSON header (the
+Pillow version, the characters, each size's byte range), then one zlib block
+per size: each character's ``advance, left, top, width, height`` as
+little-endian int16, then the characters' masks, row-major, in that order.
+:func:`build_glyph_file` writes it.
 """
 
 from __future__ import annotations
@@ -61,14 +61,15 @@ def glyphs(size: int) -> dict[str, Glyph] | None:
     (9, True)
     """
     header, blocks = _file()
-    entry = header["sizes"].get(str(size))
-    if entry is None:
+    block = header["sizes"].get(str(size))
+    if block is None:
         return None
-    start, end = entry["block"]
-    masks = zlib.decompress(blocks[start:end])
-    result, offset = {}, 0
-    for character, (advance, left, top, width, height) in entry["glyphs"].items():
-        mask = np.frombuffer(masks, np.uint8, width * height, offset).reshape(height, width)
+    data = zlib.decompress(blocks[block[0] : block[1]])
+    characters = header["characters"]
+    metrics = np.frombuffer(data, "<i2", 5 * len(characters)).reshape(len(characters), 5).tolist()
+    result, offset = {}, 10 * len(characters)  # the masks follow the int16 metrics
+    for character, (advance, left, top, width, height) in zip(characters, metrics):
+        mask = np.frombuffer(data, np.uint8, width * height, offset).reshape(height, width)
         result[character] = Glyph(mask, left, top, advance)
         offset += width * height
     return result
@@ -159,21 +160,21 @@ def build_glyph_file(path: Path | str = GLYPH_FILE) -> Path:
     from PIL import ImageFont
 
     header: dict = {"pillow": PIL.__version__, "font": "ImageFont.load_default(size): Aileron Regular (CC0)",
-                    "sizes": {}}
+                    "characters": CHARACTERS, "sizes": {}}
     blocks = b""
     for size in SIZES:
         font = ImageFont.load_default(size=size)
-        metrics, masks = {}, b""
+        metrics, masks = [], b""
         for character in CHARACTERS:
             mask, (left, top) = font.getmask2(character, mode="L")
             width, height = mask.size
             advance = font.getlength(character)
             if advance != int(advance):
                 raise ValueError(f"{character!r} at {size} px advances {advance} px: this file stores whole pixels")
-            metrics[character] = [int(advance), left, top, width, height]
+            metrics.append([int(advance), left, top, width, height])
             masks += bytes(mask)
-        block = zlib.compress(masks, 9)
-        header["sizes"][str(size)] = {"block": [len(blocks), len(blocks) + len(block)], "glyphs": metrics}
+        block = zlib.compress(np.array(metrics, "<i2").tobytes() + masks, 9)
+        header["sizes"][str(size)] = [len(blocks), len(blocks) + len(block)]
         blocks += block
     encoded = json.dumps(header, separators=(",", ":")).encode()
     target = Path(path)
