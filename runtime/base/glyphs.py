@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .files import atomic_write, bytes_writer
+
 GLYPH_FILE = Path(__file__).with_name("glyphs.bin")
 SIZES = range(10, 33)  # render_grid's labels at --scale 1-5, captions, the sweep heatmap's text
 CHARACTERS = "".join(chr(code) for code in range(32, 127))  # printable ASCII: every label ganedge writes
@@ -177,6 +179,4 @@ def build_glyph_file(path: Path | str = GLYPH_FILE) -> Path:
         header["sizes"][str(size)] = [len(blocks), len(blocks) + len(block)]
         blocks += block
     encoded = json.dumps(header, separators=(",", ":")).encode()
-    target = Path(path)
-    target.write_bytes(struct.pack(">I", len(encoded)) + encoded + blocks)
-    return target
+    return atomic_write(path, bytes_writer(struct.pack(">I", len(encoded)) + encoded + blocks), "glyph file")
