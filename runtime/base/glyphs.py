@@ -127,9 +127,9 @@ def draw_text(canvas: np.ndarray, xy: tuple[int, int], text: str, size: int, fil
     >>> draw_text(canvas, (2, 0), "random z", 16), int(canvas.min())
     (True, 0)
     """
-    font = _covered(text, size)
     box = text_box(text, size)
-    if font is None or box is None:
+    font = glyphs(size)
+    if box is None or font is None:
         return False
     left, top, right, bottom = box
     coverage = np.zeros((bottom - top, right - left), np.uint8)
