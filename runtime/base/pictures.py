@@ -32,6 +32,10 @@ LABEL_PADDING = 8  # pixels left and right of a label in the margin
 MIN_FONT_SIZE = 10
 
 
+def _font_size(size: int) -> int:
+    return max(MIN_FONT_SIZE, int(size))
+
+
 def font(size: int) -> Font:
     """Pillow's bundled default font at ``size`` px when FreeType allows, else its fixed bitmap font.
 
@@ -43,7 +47,7 @@ def font(size: int) -> Font:
     from PIL import ImageFont
 
     try:
-        return ImageFont.load_default(size=max(MIN_FONT_SIZE, int(size)))
+        return ImageFont.load_default(size=_font_size(size))
     except (TypeError, ImportError, OSError):  # Pillow < 10.1 or no FreeType: the fixed bitmap font
         return ImageFont.load_default()
 
@@ -51,10 +55,6 @@ def font(size: int) -> Font:
 def text_width(draw: ImageDraw.ImageDraw, text: str, face: Font) -> int:
     """Width in pixels of ``text`` drawn in ``face``."""
     return int(math.ceil(draw.textbbox((0, 0), text, font=face)[2]))
-
-
-def _font_size(size: int) -> int:
-    return max(MIN_FONT_SIZE, int(size))
 
 
 def text_bounds(text: str, size: int) -> tuple[int, int, int, int]:
