@@ -8,6 +8,7 @@ number into an array index; everything else speaks in numbers.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -15,15 +16,22 @@ import numpy as np
 
 from ..base.edit_values import check_values, format_value
 from ..base.errors import GanRuntimeError
+from ..base.pcg64 import standard_normal_float32
 
 UNMODIFIED_LABEL = "random z"
+# Up to this many numbers, a draw computed in Python (0.5 us a number) is cheaper than importing
+# numpy.random (5-15 ms and 6.7 MB); both give numpy's numbers (docs/decisions.md, "Cold start").
+PYTHON_DRAW_LIMIT = 10_000
 
 
 def sample_latents(n: int, seed: int, latent_dim: int) -> np.ndarray:
     """Draw ``n`` latent vectors from the standard normal, reproducibly.
 
     The same ``(n, seed, latent_dim)`` always gives the same array, and the
-    first rows of a larger ``n`` equal a smaller ``n`` with the same seed.
+    first rows of a larger ``n`` equal a smaller ``n`` with the same seed:
+    ``numpy.random.default_rng(seed).standard_normal((n, latent_dim), dtype=np.float32)``.
+    Small draws are computed without importing ``numpy.random``
+    (:mod:`ganedge.runtime.base.pcg64`), to the same numbers.
 
     Parameters
     ----------
@@ -48,7 +56,10 @@ def sample_latents(n: int, seed: int, latent_dim: int) -> np.ndarray:
         raise GanRuntimeError(f"the number of latents must be a whole number >= 1, got {n!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise GanRuntimeError(f"the seed must be a whole number >= 0, got {seed!r}")
-    check_fits_in_memory(int(n) * int(latent_dim) * 4, f"{int(n):,} latents")
+    count = int(n) * int(latent_dim)
+    check_fits_in_memory(count * 4, f"{int(n):,} latents")
+    if count <= PYTHON_DRAW_LIMIT and "numpy.random" not in sys.modules and os.name == "posix":
+        return standard_normal_float32(int(seed), count).reshape(int(n), int(latent_dim))
     rng = np.random.default_rng(int(seed))
     return rng.standard_normal((int(n), int(latent_dim)), dtype=np.float32)
 

@@ -1,0 +1,77 @@
+"""The Python draw of numpy's normal numbers: the same numbers as numpy.random, every step and every rare path."""
+
+from __future__ import annotations
+
+import sys
+from typing import Iterator
+
+import numpy as np
+import pytest
+
+from ganedge.runtime.base import pcg64
+from ganedge.runtime.base.pcg64 import pcg64_words, seed_words, standard_normal_float32, ziggurat_tables
+from ganedge.runtime.generator import latents
+from ganedge.runtime.generator.latents import PYTHON_DRAW_LIMIT, sample_latents
+
+SEEDS = [0, 1, 7, 12345, 2**32 - 1, 2**32, 2**64 + 12, 2**130 + 99]  # one to five 32-bit words of entropy
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the Python draw needs the C library's log1pf (POSIX)")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_seed_words_are_numpys_seed_sequence(seed: int) -> None:
+    assert seed_words(seed, 8) == np.random.SeedSequence(seed).generate_state(8).tolist()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_pcg64_words_are_numpys_raw_draws_low_half_first(seed: int) -> None:
+    raw = np.random.PCG64(seed).random_raw(50).tolist()
+    words = pcg64_words(seed)
+    assert [next(words) for _ in range(100)] == [half for value in raw for half in (value & 0xFFFFFFFF, value >> 32)]
+
+
+def test_the_ziggurat_layers_shrink_towards_the_peak() -> None:
+    k, w, f = ziggurat_tables()
+    assert k[1] == 0 and all(0 < bound < 2**23 for bound in k[2:]) and 0 < k[0] < 2**23
+    assert all(a > b for a, b in zip(f, f[1:])), "densities fall layer by layer outwards"
+    assert all(a < b for a, b in zip(w[1:], w[2:])), "edges move outwards layer by layer"
+    assert w[255] * 2**23 == pytest.approx(3.6541528853610088, rel=1e-7)
+
+
+def test_standard_normal_float32_is_numpys_over_every_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """300,000 numbers per seed take the wedge ~4,000 times and the tail ~80 times: all equal numpy's, bit for bit."""
+    tails = []
+    tail = pcg64._tail
+
+    def counted_tail(words: Iterator[int], magnitude: int) -> float:
+        tails.append(magnitude)
+        return tail(words, magnitude)
+
+    monkeypatch.setattr(pcg64, "_tail", counted_tail)
+    for seed in (0, 3, 2**40 + 1):
+        ours = standard_normal_float32(seed, 300_000)
+        numpys = np.random.default_rng(seed).standard_normal(300_000, dtype=np.float32)
+        assert ours.dtype == np.float32
+        np.testing.assert_array_equal(ours, numpys)
+    assert len(tails) > 50, "the tail was exercised"
+    assert any(value >> 8 & 1 for value in tails) and not all(value >> 8 & 1 for value in tails), "both signs"
+
+
+@pytest.mark.parametrize("n", [1, 8, PYTHON_DRAW_LIMIT // 100, PYTHON_DRAW_LIMIT // 100 + 1, 300])
+def test_sample_latents_draws_numpys_numbers_on_either_path(n: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn = []
+    monkeypatch.setattr(latents, "standard_normal_float32",
+                        lambda seed, count: drawn.append(count) or standard_normal_float32(seed, count))
+    monkeypatch.delitem(sys.modules, "numpy.random")  # as in a fresh gan-run: numpy.random not yet imported
+    z = sample_latents(n, 5, 100)
+    assert drawn == ([n * 100] if n * 100 <= PYTHON_DRAW_LIMIT else [])
+    monkeypatch.undo()
+    np.testing.assert_array_equal(z, np.random.default_rng(5).standard_normal((n, 100), dtype=np.float32))
+
+
+def test_sample_latents_uses_numpy_random_once_it_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Python draw only spares the import; once numpy.random is loaded it is faster at every size."""
+    import numpy.random  # noqa: F401
+
+    monkeypatch.setattr(latents, "standard_normal_float32", lambda seed, count: pytest.fail("drew in Python"))
+    assert sample_latents(8, 0, 100).shape == (8, 100)
