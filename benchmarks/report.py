@@ -134,7 +134,9 @@ def cold_start_lines(section: dict[str, Any]) -> list[str]:
          f"{torch['median_peak_rss_mb']:.0f}", str(torch["runs"])],
         ["ratio", f"{section['speedup']:.1f}x faster", f"1/{1 / section['rss_ratio']:.1f}", ""],
     ]
-    return [f"## End to end: fresh process to a PNG of {section['images']} images (medians)", ""] + \
+    installed = [f"Both run on the interpreter of {section['install']}, as `pip install '.[cpu]'` gives a user.", ""] \
+        if "install" in section else []
+    return [f"## End to end: fresh process to a PNG of {section['images']} images (medians)", ""] + installed + \
         _table(["job", "wall s", "peak RSS MB", "runs"], rows)
 
 
