@@ -59,19 +59,38 @@ def test_standard_normal_float32_is_numpys_over_every_path(monkeypatch: pytest.M
 
 @pytest.mark.parametrize("n", [1, 8, PYTHON_DRAW_LIMIT // 100, PYTHON_DRAW_LIMIT // 100 + 1, 300])
 def test_sample_latents_draws_numpys_numbers_on_either_path(n: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    drawn = []
-    monkeypatch.setattr(latents, "standard_normal_float32",
-                        lambda seed, count: drawn.append(count) or standard_normal_float32(seed, count))
-    monkeypatch.delitem(sys.modules, "numpy.random")  # as in a fresh gan-run: numpy.random not yet imported
+    drawn = _as_in_a_fresh_process(monkeypatch)
     z = sample_latents(n, 5, 100)
     assert drawn == ([n * 100] if n * 100 <= PYTHON_DRAW_LIMIT else [])
     monkeypatch.undo()
     np.testing.assert_array_equal(z, np.random.default_rng(5).standard_normal((n, 100), dtype=np.float32))
 
 
+def test_a_process_draws_in_python_only_until_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server or a long --seeds run keeps drawing: past the limit numpy.random's speed wins, import and all."""
+    drawn = _as_in_a_fresh_process(monkeypatch)
+    calls = PYTHON_DRAW_LIMIT // 800 + 5
+    latents_per_seed = [sample_latents(8, seed, 100) for seed in range(calls)]
+    assert drawn == [800] * (PYTHON_DRAW_LIMIT // 800)
+    monkeypatch.undo()
+    for seed, z in enumerate(latents_per_seed):
+        np.testing.assert_array_equal(z, np.random.default_rng(seed).standard_normal((8, 100), dtype=np.float32))
+
+
 def test_sample_latents_uses_numpy_random_once_it_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
     """The Python draw only spares the import; once numpy.random is loaded it is faster at every size."""
     import numpy.random  # noqa: F401
 
+    monkeypatch.setattr(latents, "_drawn_in_python", 0)
     monkeypatch.setattr(latents, "standard_normal_float32", lambda seed, count: pytest.fail("drew in Python"))
     assert sample_latents(8, 0, 100).shape == (8, 100)
+
+
+def _as_in_a_fresh_process(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """numpy.random not yet imported, nothing drawn in Python yet; returns the list of Python draws' sizes."""
+    drawn: list[int] = []
+    monkeypatch.setattr(latents, "standard_normal_float32",
+                        lambda seed, count: drawn.append(count) or standard_normal_float32(seed, count))
+    monkeypatch.setattr(latents, "_drawn_in_python", 0)
+    monkeypatch.delitem(sys.modules, "numpy.random")
+    return drawn

@@ -19,9 +19,11 @@ from ..base.errors import GanRuntimeError
 from ..base.pcg64 import standard_normal_float32
 
 UNMODIFIED_LABEL = "random z"
-# Up to this many numbers, a draw computed in Python (0.5 us a number) is cheaper than importing
-# numpy.random (5-15 ms and 6.7 MB); both give numpy's numbers (docs/decisions.md, "Cold start").
+# Up to this many numbers in a process, drawing them in Python (0.5 us a number) is cheaper than importing
+# numpy.random (5-15 ms and 6.7 MB); past it (a server, many seeds) numpy's 0.01 us a number wins. Both give
+# numpy's numbers (docs/decisions.md, "Cold start").
 PYTHON_DRAW_LIMIT = 10_000
+_drawn_in_python = 0  # numbers this process has drawn in Python so far
 
 
 def sample_latents(n: int, seed: int, latent_dim: int) -> np.ndarray:
@@ -30,8 +32,8 @@ def sample_latents(n: int, seed: int, latent_dim: int) -> np.ndarray:
     The same ``(n, seed, latent_dim)`` always gives the same array, and the
     first rows of a larger ``n`` equal a smaller ``n`` with the same seed:
     ``numpy.random.default_rng(seed).standard_normal((n, latent_dim), dtype=np.float32)``.
-    Small draws are computed without importing ``numpy.random``
-    (:mod:`ganedge.runtime.base.pcg64`), to the same numbers.
+    A process's first 10,000 numbers are computed without importing
+    ``numpy.random`` (:mod:`ganedge.runtime.base.pcg64`), to the same numbers.
 
     Parameters
     ----------
@@ -58,7 +60,9 @@ def sample_latents(n: int, seed: int, latent_dim: int) -> np.ndarray:
         raise GanRuntimeError(f"the seed must be a whole number >= 0, got {seed!r}")
     count = int(n) * int(latent_dim)
     check_fits_in_memory(count * 4, f"{int(n):,} latents")
-    if count <= PYTHON_DRAW_LIMIT and "numpy.random" not in sys.modules and os.name == "posix":
+    global _drawn_in_python
+    if _drawn_in_python + count <= PYTHON_DRAW_LIMIT and "numpy.random" not in sys.modules and os.name == "posix":
+        _drawn_in_python += count
         return standard_normal_float32(int(seed), count).reshape(int(n), int(latent_dim))
     rng = np.random.default_rng(int(seed))
     return rng.standard_normal((int(n), int(latent_dim)), dtype=np.float32)
