@@ -12,9 +12,10 @@ A profile follows: each job's phases (every import, session or checkpoint
 load, generation, PNG) timed inside a fresh child by ``startup_phases.py``.
 
 Both jobs run on the interpreter of a regular install of this checkout (what
-``pip install '.[cpu]'``, the README's quick start, gives a user): an
-editable install's import hook adds ~10 ms to every interpreter start, which
-no user pays (see :func:`regular_install`).
+``pip install '.[cpu]'``, the README's quick start, gives a user), not the
+editable one a developer has, whose import hook runs at every interpreter
+start (~11 ms on 2026-12-02; within the noise on 12-03); see
+:func:`regular_install`.
 """
 
 from __future__ import annotations
