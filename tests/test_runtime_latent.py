@@ -23,10 +23,11 @@ def test_sample_latents_is_reproducible_and_prefix_stable() -> None:
     assert not np.array_equal(sample_latents(8, 3, 100), sample_latents(8, 4, 100))
 
 
-@pytest.mark.parametrize("n, seed", [(0, 0), (-1, 0), (2.5, 0), (8, -1)])
-def test_sample_latents_rejects_bad_counts_and_seeds(n: object, seed: int) -> None:
+@pytest.mark.parametrize("n, seed, latent_dim", [(0, 0, 100), (-1, 0, 100), (2.5, 0, 100), (8, -1, 100), (1, 0, 0),
+                                                (1, 0, -100), (1, 0, 2.5)])
+def test_sample_latents_rejects_bad_counts_seeds_and_sizes(n: object, seed: int, latent_dim: object) -> None:
     with pytest.raises(GanRuntimeError):
-        sample_latents(n, seed, 100)  # type: ignore[arg-type]
+        sample_latents(n, seed, latent_dim)  # type: ignore[arg-type]
 
 
 def test_latent_numbers_count_from_one_like_the_report() -> None:

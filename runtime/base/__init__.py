@@ -6,7 +6,7 @@
 - :mod:`.sefa`: SeFa latent directions, computed, encoded, decoded;
 - :mod:`.files`: atomic writes, writability checks, JSON/CSV/NPZ files;
 - :mod:`.pictures` and :mod:`.heatmap`: grids, captions, the font, the sweep picture;
-- :mod:`.pcg64`: numpy's seeded normal draws, computed without importing ``numpy.random``;
+- :mod:`.normal_draws`: numpy's seeded normal draws, computed without importing ``numpy.random``;
 - :mod:`.dataset`: FashionMNIST's IDX files, read and verified;
 - :mod:`.version`: the installed ganedge version.
 

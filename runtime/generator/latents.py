@@ -16,14 +16,15 @@ import numpy as np
 
 from ..base.edit_values import check_values, format_value
 from ..base.errors import GanRuntimeError
-from ..base.pcg64 import standard_normal_float32
+from ..base.normal_draws import python_draw_available, standard_normal_float32
 
 UNMODIFIED_LABEL = "random z"
-# Up to this many numbers in a process, drawing them in Python (0.5 us a number) is cheaper than importing
-# numpy.random (5-15 ms and 6.7 MB); past it (a server, many seeds) numpy's 0.01 us a number wins. Both give
-# numpy's numbers (docs/decisions.md, "Cold start").
+# Up to this many numbers in a process, drawing them in Python is cheaper than importing numpy.random;
+# past it (a server, many seeds) numpy's speed wins. Both give numpy's numbers (docs/decisions.md, "Cold start").
 PYTHON_DRAW_LIMIT = 10_000
-_drawn_in_python = 0  # numbers this process has drawn in Python so far
+# Numbers this process has drawn in Python so far. Threads may race on it and lose a count: the only effect is
+# a few more Python draws, of the same numbers, so it takes no lock.
+_drawn_in_python = 0
 
 
 def sample_latents(n: int, seed: int, latent_dim: int) -> np.ndarray:
@@ -33,7 +34,7 @@ def sample_latents(n: int, seed: int, latent_dim: int) -> np.ndarray:
     first rows of a larger ``n`` equal a smaller ``n`` with the same seed:
     ``numpy.random.default_rng(seed).standard_normal((n, latent_dim), dtype=np.float32)``.
     A process's first 10,000 numbers are computed without importing
-    ``numpy.random`` (:mod:`ganedge.runtime.base.pcg64`), to the same numbers.
+    ``numpy.random`` (:mod:`ganedge.runtime.base.normal_draws`), to the same numbers.
 
     Parameters
     ----------
@@ -58,10 +59,12 @@ def sample_latents(n: int, seed: int, latent_dim: int) -> np.ndarray:
         raise GanRuntimeError(f"the number of latents must be a whole number >= 1, got {n!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise GanRuntimeError(f"the seed must be a whole number >= 0, got {seed!r}")
+    if isinstance(latent_dim, bool) or not isinstance(latent_dim, (int, np.integer)) or latent_dim < 1:
+        raise GanRuntimeError(f"the latent size must be a whole number >= 1, got {latent_dim!r}")
     count = int(n) * int(latent_dim)
     check_fits_in_memory(count * 4, f"{int(n):,} latents")
     global _drawn_in_python
-    if _drawn_in_python + count <= PYTHON_DRAW_LIMIT and "numpy.random" not in sys.modules and os.name == "posix":
+    if _drawn_in_python + count <= PYTHON_DRAW_LIMIT and "numpy.random" not in sys.modules and python_draw_available():
         _drawn_in_python += count
         return standard_normal_float32(int(seed), count).reshape(int(n), int(latent_dim))
     rng = np.random.default_rng(int(seed))

@@ -1,12 +1,12 @@
 """numpy's ``default_rng(seed).standard_normal(count, dtype=np.float32)``, the same numbers, without ``numpy.random``.
 
 Why: ``gan-run`` draws its 8 x 100 latents once per process, and importing
-``numpy.random`` for them cost 5 ms and 6.7 MB of a 68 MB peak (its bit
-generators, the legacy ``RandomState``, their Cython modules). Drawing those
-800 numbers here takes well under a millisecond and nothing is imported. The
-seed contract stays numpy's: :func:`~ganedge.runtime.generator.latents.sample_latents`
-returns numpy's numbers whichever way they are drawn, and the tests compare
-the two over hundreds of thousands of draws, every rare path included.
+``numpy.random`` for them (its bit generators, the legacy ``RandomState``,
+their Cython modules) cost more time and memory than drawing them here
+(figures in docs/decisions.md, "Cold start"). The seed contract stays
+numpy's: :func:`~ganedge.runtime.generator.latents.sample_latents` returns
+numpy's numbers whichever way they are drawn, and the tests compare the two
+over hundreds of thousands of draws, every rare path included.
 
 What numpy (>= 1.21, where the tail's ``log1pf`` arrived) does, step by step:
 
@@ -22,8 +22,10 @@ What numpy (>= 1.21, where the tail's ``log1pf`` arrived) does, step by step:
    to the tail (float ``log1pf`` from the C library, reached with ``ctypes``).
 
 The tables are computed here from the ziggurat's two constants; they equal
-numpy's, entry for entry (checked once against numpy 2.4.6's header, and by
-the draws in the tests).
+numpy's, entry for entry (checked against numpy 2.4.6's header; the tests pin
+a few entries and compare draws). Bit for bit as verified on Linux x86-64
+(numpy's wheels built with GCC, which keeps each float operation rounded); a
+numpy whose compiler fuses the wedge's multiply-add has not been checked.
 """
 
 from __future__ import annotations
@@ -131,7 +133,7 @@ def pcg64_seeded(seed: int) -> tuple[int, int]:
 
 
 @lru_cache(maxsize=1)
-def ziggurat_tables() -> tuple[list[int], list[float], list[float]]:
+def ziggurat_tables() -> tuple[tuple[int, ...], tuple[float, ...], tuple[float, ...]]:
     """The float32 ziggurat's ``(k, w, f)``: acceptance bounds, layer widths / 2**23, densities at the layer edges.
 
     Marsaglia and Tsang's construction, from the outermost layer inwards;
@@ -158,19 +160,37 @@ def ziggurat_tables() -> tuple[list[int], list[float], list[float]]:
         edge = inner
         f[layer] = math.exp(-0.5 * edge * edge)
         w[layer] = edge / MAGNITUDE_SCALE
-    return k, [as_float32(value) for value in w], [as_float32(value) for value in f]
+    return tuple(k), tuple(as_float32(value) for value in w), tuple(as_float32(value) for value in f)
 
 
 @lru_cache(maxsize=1)
-def c_log1pf() -> Callable[[float], float]:
-    """The C library's float ``log1pf``, the one numpy's tail calls (bit-exact matters: libm's is not correctly rounded)."""
-    import ctypes  # only the tail needs it: about one latent in 4,000
+def c_log1pf() -> Callable[[float], float] | None:
+    """The C library's float ``log1pf``, the one numpy's tail calls; ``None`` where ``ctypes`` cannot reach it.
 
-    function = ctypes.CDLL(None).log1pf
+    Only that function gives numpy's numbers: it is not correctly rounded, so
+    rounding a double ``log1p`` to float32 differs from it on 7% of inputs.
+    """
+    try:
+        import ctypes  # deferred: the first tail comes about one number in 4,000
+
+        function = ctypes.CDLL(None).log1pf
+    except (ImportError, OSError, AttributeError, TypeError):  # no ctypes, no C library, no log1pf in it
+        return None
     function.restype = ctypes.c_float
     function.argtypes = [ctypes.c_float]
     result: Callable[[float], float] = function
     return result
+
+
+def python_draw_available() -> bool:
+    """Whether :func:`standard_normal_float32` can run here: it needs the C library's ``log1pf`` (for the tail).
+
+    Examples
+    --------
+    >>> python_draw_available()   # Linux, macOS and other POSIX systems
+    True
+    """
+    return c_log1pf() is not None
 
 
 def pcg64_words(seed: int) -> Iterator[int]:
@@ -195,9 +215,8 @@ def pcg64_words(seed: int) -> Iterator[int]:
 def standard_normal_float32(seed: int, count: int) -> np.ndarray:
     """``numpy.random.default_rng(seed).standard_normal(count, dtype=np.float32)``, computed in Python.
 
-    About half a microsecond per number: for the small draws of a command,
-    where importing ``numpy.random`` costs more. Needs the C library's
-    ``log1pf`` (POSIX systems).
+    For the small draws of a command, where importing ``numpy.random`` costs
+    more. Needs :func:`python_draw_available`.
 
     Examples
     --------
@@ -230,6 +249,8 @@ def standard_normal_float32(seed: int, count: int) -> np.ndarray:
 def _tail(words: Iterator[int], magnitude: int) -> float:
     """A value beyond the ziggurat's edge (Marsaglia's tail method), as numpy computes it in float32."""
     log1pf = c_log1pf()
+    if log1pf is None:
+        raise RuntimeError("the Python draw needs the C library's log1pf; check python_draw_available() first")
     edge = as_float32(ZIGGURAT_R)
     inverse_edge = as_float32(1.0 / ZIGGURAT_R)
     while True:
