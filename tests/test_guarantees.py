@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import torch
 from cli_checks import assert_refused, invoke
-from onnx_factory import build_generator, write_generator, write_model
+from onnx_factory import build_generator, write_model
 
 from ganedge.export.cli import main as gan_export
 from ganedge.runtime import GanRuntimeError, GeneratorModel, sample_latents

@@ -7,6 +7,7 @@
 - :mod:`.files`: atomic writes, writability checks, JSON/CSV/NPZ files;
 - :mod:`.pictures` and :mod:`.heatmap`: grids, captions, the font, the sweep picture;
 - :mod:`.normal_draws`: numpy's seeded normal draws, computed without importing ``numpy.random``;
+- :mod:`.whole_numbers`: the one check that a count, seed or size is a whole number in range;
 - :mod:`.dataset`: FashionMNIST's IDX files, read and verified;
 - :mod:`.version`: the installed ganedge version.
 

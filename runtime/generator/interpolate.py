@@ -22,6 +22,7 @@ import numpy as np
 
 from ..base.edit_values import check_values
 from ..base.errors import GanRuntimeError
+from ..base.whole_numbers import is_whole_number
 from .latents import latent_index
 
 PARALLEL = 1e-6  # sin(angle) below this: the two latents are parallel (slerp is lerp) or antiparallel
@@ -150,7 +151,7 @@ def sweep_values(start: float, end: float, frames: int) -> np.ndarray:
     [-10.0, -5.0, 0.0, 5.0, 10.0]
     """
     start, end = check_values([start, end])
-    if isinstance(frames, bool) or not isinstance(frames, (int, np.integer)) or frames < 2:
+    if not is_whole_number(frames, 2):
         raise GanRuntimeError(f"an animation needs at least 2 frames, got {frames!r}")
     return np.linspace(start, end, int(frames))
 
@@ -212,7 +213,7 @@ def loop_frames(keyframes: Sequence[np.ndarray], names: Sequence[object], frames
     if count < 2 or len(names) != count:
         raise GanRuntimeError(f"a loop needs at least 2 keyframes, each with a name; got {count} and "
                               f"{len(names)} names")
-    if isinstance(frames, bool) or not isinstance(frames, (int, np.integer)) or frames < 2:
+    if not is_whole_number(frames, 2):
         raise GanRuntimeError(f"an animation needs at least 2 frames, got {frames!r}")
     if frames < count:
         raise GanRuntimeError(f"{frames} frames cannot pass through {count} keyframes; a loop needs at least one "

@@ -17,6 +17,7 @@ import numpy as np
 from ..base.edit_values import check_values, format_value
 from ..base.errors import GanRuntimeError
 from ..base.normal_draws import python_draw_available, standard_normal_float32
+from ..base.whole_numbers import is_whole_number
 
 UNMODIFIED_LABEL = "random z"
 # Up to this many numbers in a process, drawing them in Python is cheaper than importing numpy.random;
@@ -55,11 +56,11 @@ def sample_latents(n: int, seed: int, latent_dim: int) -> np.ndarray:
     >>> sample_latents(8, seed=0, latent_dim=100).shape
     (8, 100)
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+    if not is_whole_number(n, 1):
         raise GanRuntimeError(f"the number of latents must be a whole number >= 1, got {n!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not is_whole_number(seed, 0):
         raise GanRuntimeError(f"the seed must be a whole number >= 0, got {seed!r}")
-    if isinstance(latent_dim, bool) or not isinstance(latent_dim, (int, np.integer)) or latent_dim < 1:
+    if not is_whole_number(latent_dim, 1):
         raise GanRuntimeError(f"the latent size must be a whole number >= 1, got {latent_dim!r}")
     count = int(n) * int(latent_dim)
     check_fits_in_memory(count * 4, f"{int(n):,} latents")
@@ -103,7 +104,7 @@ def latent_index(number: int, latent_dim: int) -> int:
     >>> latent_index(71, latent_dim=100)
     70
     """
-    if isinstance(number, bool) or not isinstance(number, (int, np.integer)) or not 1 <= number <= latent_dim:
+    if not is_whole_number(number, 1, latent_dim):
         raise GanRuntimeError(
             f"latent number {number!r} is out of range: numbers count from 1 to {latent_dim} (the latent size)"
         )

@@ -20,6 +20,7 @@ from ..base.devices import CUDA_PROVIDER
 from ..base.pixels import to_uint8
 from ..models import BUNDLED_MODEL
 from ..base.sefa import SefaDirections
+from ..base.whole_numbers import is_whole_number
 from .directions import direction_edits, sefa_directions
 from .latents import LatentEdit, perturb_edits, perturb_latents, sample_latents
 from .graph import check_graph, probe
@@ -166,7 +167,7 @@ class GeneratorModel(OpenedModel):
             return self._to_uint8(images) if convert else images
         if chunk_size is None:
             chunk_size = CUDA_CHUNK_SIZE if self._provider == CUDA_PROVIDER else DEFAULT_CHUNK_SIZE
-        elif isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+        elif not is_whole_number(chunk_size, 1):
             raise GanRuntimeError(f"chunk_size must be a whole number >= 1, got {chunk_size!r}")
         name = names[0]
         in_graph = not convert

@@ -24,7 +24,6 @@ the ``.npz`` gan-project writes is read back by :func:`read_latents`, which
 
 from __future__ import annotations
 
-import math
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ from ..base.contract import MAX_LATENT_DIM, PRECISION_KEY
 from ..base.errors import GanRuntimeError
 from ..base.onnx_weights import NEEDS_FP32, MlpWeights, generator_weights
 from ..base.pixels import pixels_to_values
+from ..base.whole_numbers import is_whole_number
 from .model import GeneratorModel
 
 # Defaults chosen on the bundled model's test images (figures in the model card): twice the restarts of the
@@ -262,7 +262,7 @@ def project(model: GeneratorModel, targets: np.ndarray, restarts: int = DEFAULT_
         raise GanRuntimeError(f"targets must be uint8 [n, {shape[1]}, {shape[2]}] with n >= 1, "
                               f"got {images.dtype} {list(images.shape)}")
     for name, value, low in (("restarts", restarts, 1), ("steps", steps, 0), ("seed", seed, 0)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        if not is_whole_number(value, low):
             raise GanRuntimeError(f"{name} must be a whole number >= {low}, got {value!r}")
     weights = projection_weights(model) if weights is None else weights
     starts = model.sample_latents(restarts, seed)

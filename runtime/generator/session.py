@@ -33,6 +33,7 @@ import numpy as np
 
 from ..base.devices import CPU_PROVIDER, CUDA_PROVIDER, DEVICES, MAX_THREADS
 from ..base.errors import GanRuntimeError
+from ..base.whole_numbers import is_whole_number
 
 ORT_DEFAULT_LOG_SEVERITY = 2  # onnxruntime's own default (warning); there is no getter to read it back
 ORT_CAPTURED_LOG_SEVERITY = 3  # errors: a failed CUDA provider load says why, into the captured stderr
@@ -124,7 +125,7 @@ def check_threads(threads: int | None) -> int | None:
     """
     if threads is None:
         return None
-    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or not 1 <= threads <= MAX_THREADS:
+    if not is_whole_number(threads, 1, MAX_THREADS):
         raise GanRuntimeError(f"threads must be a whole number from 1 to {MAX_THREADS} (or None for onnxruntime's "
                               f"default, one per physical core), got {threads!r}")
     return int(threads)

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..base.contract import CLASSIFIER_INPUT_NAME, CLASSIFIER_OUTPUT_NAMES, INPUT_NAME, OUTPUT_NAME, PIXELS_NAME
 from ..base.edit_values import MAX_EDIT_VALUE
+from ..base.whole_numbers import is_whole_number
 from ..generator.model import GeneratorModel
 from ..measure.classifier import ClassifierModel
 from .protocol import InferRequest, ProtocolError, TensorSpec
@@ -53,7 +54,7 @@ class ServedModel:
 
 def _whole_number(parameters: dict[str, Any], name: str, low: int, high: int) -> int:
     value = parameters.get(name)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+    if not is_whole_number(value, low, high):
         raise ProtocolError(f"parameter {name!r} must be a whole number from {low} to {high:,}, got {value!r}")
     return value
 
