@@ -3,7 +3,7 @@
 Why the dynamo exporter (``torch.onnx.export(..., dynamo=True)``) and not the
 legacy TorchScript one (torch 2.14.1, this Generator):
 
-- dynamo writes the minimal graph ``Gemm, LeakyRelu, Gemm, Tanh, Reshape``
+- dynamo writes the minimal graph ``Gemm, LeakyRelu, Gemm, Reshape, Tanh``
   with the output typed ``[N, 1, 28, 28]``; the legacy exporter adds nine
   shape-computation nodes (Shape, Gather, Unsqueeze, Concat, Constant...)
   around the Reshape, and at low opsets types the output ``[N, ?, ?, ?]``;
@@ -53,7 +53,7 @@ def generator_to_onnx(generator: torch.nn.Module, latent_dim: int, opset: int) -
     >>> from ganedge.train.model import Generator
     >>> model = generator_to_onnx(Generator().eval(), 100, 17)
     >>> [node.op_type for node in model.graph.node]
-    ['Gemm', 'LeakyRelu', 'Gemm', 'Tanh', 'Reshape']
+    ['Gemm', 'LeakyRelu', 'Gemm', 'Reshape', 'Tanh']
     """
     return module_to_onnx(generator, torch.zeros(2, latent_dim), INPUT_NAME, [OUTPUT_NAME], opset)
 

@@ -60,6 +60,33 @@ def test_the_reader_also_takes_the_matmul_add_graph_and_stores_torchs_layout(mod
     assert np.array_equal(weights.w1, expected["W1"].T) and np.array_equal(weights.w2, expected["W2"].T)
 
 
+def _reshape_first(model: onnx.ModelProto) -> onnx.ModelProto:
+    """The factory's ``Tanh -> Reshape`` ending rewritten as today's exports end: ``Reshape -> Tanh``."""
+    tanh, reshape = model.graph.node[-2], model.graph.node[-1]
+    assert (tanh.op_type, reshape.op_type) == ("Tanh", "Reshape")
+    linear_out, shape, output = tanh.input[0], reshape.input[1], reshape.output[0]
+    del model.graph.node[-2:]
+    model.graph.node.extend([onnx.helper.make_node("Reshape", [linear_out, shape], ["unbounded"]),
+                             onnx.helper.make_node("Tanh", ["unbounded"], [output])])
+    onnx.checker.check_model(model)
+    return model
+
+
+def test_the_reader_takes_either_order_of_the_last_tanh_and_reshape(in_tmp: Path) -> None:
+    old = write_model(build_generator(), in_tmp / "tanh-then-reshape.onnx")
+    new = write_model(_reshape_first(build_generator()), in_tmp / "reshape-then-tanh.onnx")
+    assert [node.op_type for node in read_graph(new).nodes][-2:] == ["Reshape", "Tanh"]
+    for name in ("w1", "b1", "w2", "b2", "alpha"):
+        assert np.array_equal(getattr(generator_weights(old), name), getattr(generator_weights(new), name))
+
+
+def test_another_op_after_the_second_linear_layer_is_refused_in_one_line(in_tmp: Path) -> None:
+    model = build_generator()
+    model.graph.node[-2].op_type = "Sigmoid"
+    with pytest.raises(GanRuntimeError, match="has Sigmoid after the second linear layer"):
+        generator_weights(write_model(model, in_tmp / "sigmoid.onnx"))
+
+
 def test_the_reader_lists_every_node_in_file_order(model_file: Path) -> None:
     graph = read_graph(model_file)
     assert [node.op_type for node in graph.nodes] == [node.op_type for node in onnx.load(str(model_file)).graph.node]

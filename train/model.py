@@ -51,9 +51,10 @@ class Generator(nn.Module):
         return self.fc1.in_features
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        flat = torch.tanh(self.fc2(self.nonlin1(self.fc1(z))))
-        # Fixed trailing dims (not -1) so the exported graph keeps [N, 1, 28, 28].
-        return flat.reshape(z.shape[0], *IMAGE_SHAPE)
+        # Fixed trailing dims (not -1) so the exported graph keeps [N, 1, 28, 28]. The reshape comes before
+        # the tanh (the same numbers): in the exported graph a Reshape that writes an output copies it, since
+        # onnxruntime gives every graph output its own buffer (5 of 28 ms at batch 16384, docs/decisions.md).
+        return torch.tanh(self.fc2(self.nonlin1(self.fc1(z))).reshape(z.shape[0], *IMAGE_SHAPE))
 
 
 class Discriminator(nn.Module):

@@ -15,8 +15,9 @@ of ``onnx/onnx.proto``:
 
 :func:`generator_weights` then recognises the report's MLP generator in the
 graph, as ``gan-export`` writes it (``Gemm(transB=1) -> LeakyRelu -> Gemm ->
-Tanh -> Reshape``) or as plain ``MatMul``/``Add`` pairs, and refuses anything
-else (fp16 and int8 files among them) in one line.
+Reshape -> Tanh``; earlier exports end ``Tanh -> Reshape``) or with plain
+``MatMul``/``Add`` pairs, and refuses anything else (fp16 and int8 files
+among them) in one line.
 """
 
 from __future__ import annotations
@@ -228,7 +229,7 @@ def read_graph(path: str | Path) -> Graph:
     >>> from ganedge.runtime.models import BUNDLED_MODEL
     >>> graph = read_graph(BUNDLED_MODEL)
     >>> [node.op_type for node in graph.nodes], graph.initializers["fc1.weight"].shape
-    (['Gemm', 'LeakyRelu', 'Gemm', 'Tanh', 'Reshape', 'Add', 'QuantizeLinear', 'Reshape'], (128, 100))
+    (['Gemm', 'LeakyRelu', 'Gemm', 'Reshape', 'Tanh', 'Add', 'QuantizeLinear', 'Reshape'], (128, 100))
     """
     try:
         with open(path, "rb") as stream:
@@ -293,13 +294,14 @@ def _next(graph: Graph, tensor: str, op_type: str, path: str | Path) -> Node:
         raise GanRuntimeError(f"{str(path)!r}: {tensor!r} does not feed exactly one node; {NEEDS_FP32}")
     if op_type and node.op_type != op_type:
         raise GanRuntimeError(f"{str(path)!r} has {node.op_type} where {op_type} belongs "
-                              f"(Gemm -> LeakyRelu -> Gemm -> Tanh -> Reshape); {NEEDS_FP32}")
+                              f"(Gemm -> LeakyRelu -> Gemm -> Reshape -> Tanh); {NEEDS_FP32}")
     return node
 
 
 def generator_weights(path: str | Path, input_name: str = "z", output_name: str = "image") -> MlpWeights:
-    """The report's MLP generator read from ``path``: ``z -> linear -> LeakyRelu -> linear -> Tanh -> Reshape -> image``.
+    """The report's MLP generator read from ``path``: ``z -> linear -> LeakyRelu -> linear -> Reshape -> Tanh -> image``.
 
+    Earlier exports end ``Tanh -> Reshape`` (the same numbers) and are read too.
     A linear layer is a ``Gemm`` (``transA=0``, ``alpha=beta=1``, either
     ``transB``) or a ``MatMul`` followed by an ``Add``, with float32 weights.
 
@@ -320,11 +322,14 @@ def generator_weights(path: str | Path, input_name: str = "z", output_name: str 
     w1, b1, hidden = _linear(graph, _next(graph, input_name, "", path), path)
     leaky = _next(graph, hidden, "LeakyRelu", path)
     w2, b2, flat = _linear(graph, _next(graph, leaky.outputs[0], "", path), path)
-    tanh = _next(graph, flat, "Tanh", path)
-    reshape = _next(graph, tanh.outputs[0], "Reshape", path)
-    if reshape.outputs[0] != output_name:
-        raise GanRuntimeError(f"{str(path)!r}: the Reshape after Tanh gives {reshape.outputs[0]!r}, not "
-                              f"{output_name!r}; {NEEDS_FP32}")
+    first = _next(graph, flat, "", path)
+    if first.op_type not in ("Tanh", "Reshape"):
+        raise GanRuntimeError(f"{str(path)!r} has {first.op_type} after the second linear layer, where Reshape "
+                              f"(or Tanh) belongs; {NEEDS_FP32}")
+    last = _next(graph, first.outputs[0], "Reshape" if first.op_type == "Tanh" else "Tanh", path)
+    if last.outputs[0] != output_name:
+        raise GanRuntimeError(f"{str(path)!r}: the {first.op_type} and {last.op_type} after the second linear layer "
+                              f"give {last.outputs[0]!r}, not {output_name!r}; {NEEDS_FP32}")
     if (w1.ndim != 2 or w2.ndim != 2 or b1.shape != (w1.shape[0],) or w2.shape[1] != w1.shape[0]
             or b2.shape != (w2.shape[0],)):
         raise GanRuntimeError(f"{str(path)!r}: layer shapes {list(w1.shape)}, {list(b1.shape)}, {list(w2.shape)}, "
