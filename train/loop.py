@@ -7,8 +7,9 @@ discriminator, and (``ema`` > 0) a moving average of the generator's weights
 follows it. The average is what a run samples, measures and exports: once
 the losses level off, the trained weights keep circling around a good point
 and their average sits nearer to it. Optimizers are Adam with ``fused=True``
-(one kernel for all parameters, faster than the per-parameter loop; see
-docs/decisions.md).
+(one kernel for all parameters, faster than the per-parameter loop), stepped
+through :class:`AdamUpdate` (the same kernel without torch.optim's per-call
+Python; see docs/decisions.md).
 
 Reproducibility: all randomness of an epoch (data order and latents) is drawn
 at its start from one ``torch.Generator`` whose state is kept in the
@@ -29,6 +30,7 @@ import torch.nn.functional as F
 
 from ganedge.runtime.base.pixels import pixels_to_values
 
+from .adam_update import AdamUpdate
 from .config import TrainConfig
 from .model import DISCRIMINATOR_ARCHITECTURES, GENERATOR_ARCHITECTURE, IMAGE_PIXELS, Generator, build_discriminator
 
@@ -86,11 +88,14 @@ class GanTrainer:
         adam = dict(lr=config.lr, betas=config.betas, fused=True)
         self.optimizer_g = torch.optim.Adam(self.generator.parameters(), **adam)
         self.optimizer_d = torch.optim.Adam(self.discriminator.parameters(), **adam)
+        self._update_g, self._update_d = AdamUpdate(self.optimizer_g), AdamUpdate(self.optimizer_d)
         self.generator_ema: Generator | None = None
-        self._ema_pairs: list[tuple[torch.Tensor, torch.Tensor]] = []  # (average, trained), built once
+        self._ema_averages: list[torch.Tensor] = []  # with _ema_trained: (average, trained) pairs, built once
+        self._ema_trained: list[torch.Tensor] = []
         if config.ema > 0:
             self.generator_ema = copy.deepcopy(self.generator).requires_grad_(False)
-            self._ema_pairs = list(zip(self.generator_ema.parameters(), self.generator.parameters()))
+            self._ema_averages = list(self.generator_ema.parameters())
+            self._ema_trained = list(self.generator.parameters())
         self._discriminator_parameters = list(self.discriminator.parameters())
         self.data_rng = torch.Generator().manual_seed(config.seed + 1)
         self.epoch = 0  # completed epochs
@@ -113,17 +118,17 @@ class GanTrainer:
         # softplus(-l) and softplus(l) are BCE-with-logits against targets 1 and 0.
         loss_d = F.softplus(-logits[:n]).mean() + F.softplus(logits[n:]).mean()
         penalty = self.r1_penalty(logits[:n], real) if regularise else 0.0
-        self.optimizer_d.zero_grad(set_to_none=True)
+        self._update_d.zero_grad()
         (loss_d + penalty).backward()
-        self.optimizer_d.step()
+        self._update_d.step()
 
         # The generator's step needs gradients through D, not for D's weights: skip those matmuls.
         self._discriminator_weights_require_grad(False)
         loss_g = F.softplus(-self.discriminator(fake)).mean()
-        self.optimizer_g.zero_grad(set_to_none=True)
+        self._update_g.zero_grad()
         loss_g.backward()
         self._discriminator_weights_require_grad(True)
-        self.optimizer_g.step()
+        self._update_g.step()
         if self.generator_ema is not None:
             self._update_ema()
         return loss_d.detach(), loss_g.detach()
@@ -137,8 +142,7 @@ class GanTrainer:
         not mostly the random initial weights.
         """
         beta = min(self.config.ema, (1 + self.global_step) / (10 + self.global_step))
-        for averaged, current in self._ema_pairs:
-            averaged.lerp_(current, 1.0 - beta)
+        torch._foreach_lerp_(self._ema_averages, self._ema_trained, 1.0 - beta)  # one op, same numbers as lerp_ each
 
     @property
     def inference_generator(self) -> Generator:
@@ -261,6 +265,8 @@ class GanTrainer:
         self.discriminator.load_state_dict(state["discriminator"])
         self.optimizer_g.load_state_dict(state["optimizer_g"])
         self.optimizer_d.load_state_dict(state["optimizer_d"])
+        self._update_g.forget()
+        self._update_d.forget()
         self.epoch = int(state["epoch"])
         self.step_in_epoch = int(state["step_in_epoch"])
         self.global_step = int(state["global_step"])
