@@ -42,10 +42,12 @@ def test_saved_file_has_exactly_the_requested_opset_and_a_minimal_graph(exported
     model = onnx.load(exported["fp32"])
     assert {o.domain: o.version for o in model.opset_import}[""] == 17
     assert model.ir_version >= 8
-    # the image, written by the Tanh (a Reshape writing an output would copy it), then its pixels
+    # the image, written by the Tanh, then its pixels, written by the QuantizeLinear (a Reshape writing an
+    # output would copy it)
     assert [n.op_type for n in model.graph.node] == ["Gemm", "LeakyRelu", "Gemm", "Reshape", "Tanh",
-                                                     "Add", "QuantizeLinear", "Reshape"]
+                                                     "Reshape", "Add", "QuantizeLinear"]
     assert [n.output[0] for n in model.graph.node if n.op_type == "Tanh"] == ["image"]
+    assert [n.output[0] for n in model.graph.node if n.op_type == "QuantizeLinear"] == ["pixels"]
     onnx.checker.check_model(model, full_check=True)
 
 

@@ -229,7 +229,7 @@ def read_graph(path: str | Path) -> Graph:
     >>> from ganedge.runtime.models import BUNDLED_MODEL
     >>> graph = read_graph(BUNDLED_MODEL)
     >>> [node.op_type for node in graph.nodes], graph.initializers["fc1.weight"].shape
-    (['Gemm', 'LeakyRelu', 'Gemm', 'Reshape', 'Tanh', 'Add', 'QuantizeLinear', 'Reshape'], (128, 100))
+    (['Gemm', 'LeakyRelu', 'Gemm', 'Reshape', 'Tanh', 'Reshape', 'Add', 'QuantizeLinear'], (128, 100))
     """
     try:
         with open(path, "rb") as stream:
