@@ -1,6 +1,7 @@
 """Floor 2 of ganedge: the generator runtime (onnxruntime + numpy).
 
 - :mod:`.session`: an ``.onnx`` file opened on the device asked for;
+- :mod:`.bound_runs`: small CPU batches through IO bindings kept per thread;
 - :mod:`.model`: :class:`GeneratorModel`, latents -> images;
 - :mod:`.latents`: sampling latents and the report's perturbation experiment;
 - :mod:`.directions`: walking along SeFa and random directions.

@@ -22,6 +22,7 @@ from ..models import BUNDLED_MODEL
 from ..base.sefa import SefaDirections
 from ..base.whole_numbers import is_whole_number
 from .directions import direction_edits, sefa_directions
+from .bound_runs import BOUND_BATCH, BoundRuns
 from .latents import LatentEdit, perturb_edits, perturb_latents, sample_latents
 from .graph import check_graph, probe
 from .session import OpenedModel, check_threads, direct_run, open_session, run, run_into
@@ -88,6 +89,9 @@ class GeneratorModel(OpenedModel):
         pixels_output = PIXELS_NAME if self._metadata.has_pixels else OUTPUT_NAME
         self._names = {"uint8": [pixels_output], "float": [OUTPUT_NAME]}  # what to ask the graph for
         self._run_small = direct_run(self._small_session)
+        names = [OUTPUT_NAME, PIXELS_NAME] if self._metadata.has_pixels else [OUTPUT_NAME]
+        self._bound = None if self._provider == CUDA_PROVIDER else BoundRuns.for_session(
+            self._small_session, INPUT_NAME, {name: (self._shapes[name], self._dtypes[name]) for name in names})
         self._latent_dim = self._metadata.latent_dim
 
     def _large(self) -> Any:
@@ -161,7 +165,10 @@ class GeneratorModel(OpenedModel):
         convert = names[0] == OUTPUT_NAME and output == "uint8"  # an older file: the runtime maps pixels itself
         if chunk_size is None and n <= SMALL_BATCH:  # the common call (gan-run, an app): one pass, one thread
             try:
-                images = self._run_small(names, {INPUT_NAME: z})[0]
+                if n <= BOUND_BATCH and self._bound is not None:  # buffers bound once per thread (bound_runs.py)
+                    images = self._bound.run(names[0], z)
+                else:
+                    images = self._run_small(names, {INPUT_NAME: z})[0]
             except Exception:  # the error path, once: re-run through run() for its one-line message
                 images = run(self._small_session, names, {INPUT_NAME: z}, self._path)[0]
             return self._to_uint8(images) if convert else images

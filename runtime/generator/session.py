@@ -226,7 +226,18 @@ def direct_run(session: Any) -> Callable[[list[str], dict[str, np.ndarray]], lis
     inner = getattr(session, "_sess", None)
     if inner is None or not hasattr(inner, "run"):
         return lambda names, feeds: session.run(names, feeds)
-    return lambda names, feeds: inner.run(names, feeds, None)
+    options = reusable_run_options()
+    return lambda names, feeds: inner.run(names, feeds, options)
+
+
+def reusable_run_options() -> Any:
+    """A ``RunOptions`` to pass to every run: with ``None`` onnxruntime builds one per run (0.7 us at batch 1).
+
+    It is only read during a run, so threads can share it.
+    """
+    import onnxruntime
+
+    return onnxruntime.RunOptions()
 
 
 def run(session: Any, names: list[str], feeds: dict[str, np.ndarray], path: Path) -> list[np.ndarray]:
