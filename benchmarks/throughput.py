@@ -2,8 +2,8 @@
 
 At batch 16384 the output is 16384 x 784 float32 = 51 MB, larger than the
 last-level cache, so every pass over it after the matmul (bias, tanh, the
-final Reshape's copy, the page faults of a fresh allocation) streams through
-DRAM. This section measures those parts separately instead of guessing:
+page faults of a fresh allocation; in files exported before 2026-12-03 also
+the final Reshape's copy) streams through DRAM. This section measures those parts separately instead of guessing:
 
 1. onnxruntime's own per-node profile at the ``basic`` optimisation level
    (no fusion, so each node's kernel shows);
@@ -11,7 +11,8 @@ DRAM. This section measures those parts separately instead of guessing:
    writing into preallocated buffers (the GEMM-only rate);
 3. experiments a runtime could adopt: graph optimisation levels, thread
    settings, running the batch in cache-sized chunks into one preallocated
-   output (IO binding), and the graph without its final Reshape.
+   output (IO binding), and, for a file whose graph still ends in a
+   Reshape (exported before 2026-12-03), the graph without it.
 """
 
 from __future__ import annotations
