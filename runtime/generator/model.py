@@ -89,9 +89,9 @@ class GeneratorModel(OpenedModel):
         pixels_output = PIXELS_NAME if self._metadata.has_pixels else OUTPUT_NAME
         self._names = {"uint8": [pixels_output], "float": [OUTPUT_NAME]}  # what to ask the graph for
         self._run_small = direct_run(self._small_session)
-        names = [OUTPUT_NAME, PIXELS_NAME] if self._metadata.has_pixels else [OUTPUT_NAME]
         self._bound = None if self._provider == CUDA_PROVIDER else BoundRuns.for_session(
-            self._small_session, INPUT_NAME, {name: (self._shapes[name], self._dtypes[name]) for name in names})
+            self._small_session, INPUT_NAME,
+            {name: (self._shapes[name], self._dtypes[name]) for name in (pixels_output, OUTPUT_NAME)})
         self._latent_dim = self._metadata.latent_dim
 
     def _large(self) -> Any:
