@@ -59,3 +59,17 @@ def test_a_session_without_the_cpp_session_gets_no_bound_runs() -> None:
             return []
 
     assert BoundRuns.for_session(PlainSession(), "z", {}) is None
+
+
+def test_outputs_not_asked_for_are_written_into_bound_scratch_buffers(model: GeneratorModel) -> None:
+    """onnxruntime runs every node anyway; a bound scratch buffer spares it an allocation per run."""
+    runs = BoundRuns.for_session(model._small_session, "z", {"image": ((1, 28, 28), np.float32),
+                                                              "pixels": ((28, 28), np.uint8)})
+    assert runs is not None
+    for seed in (3, 4):
+        z = model.sample_latents(2, seed=seed)
+        image, pixels = direct_run(model._small_session)(["image", "pixels"], {"z": z})
+        assert np.array_equal(runs.run("pixels", z), pixels)
+        scratch = runs._local.__dict__[("pixels", 2)][3]
+        assert np.array_equal(scratch["image"], image)  # onnxruntime wrote the unrequested image here
+        scratch["image"][...] = np.nan  # the next run must overwrite it again
