@@ -172,10 +172,11 @@ def device_option(command: F) -> F:
 
 
 def threads_option(command: F) -> F:
-    """``--threads N``: onnxruntime's intra-op threads for large batches (small ones run on one thread)."""
+    """``--threads N``: the most threads a large batch uses (small ones run on one thread)."""
     return click.option("--threads", type=click.IntRange(1, MAX_THREADS), default=None, metavar="N",
-                        help="onnxruntime threads for large batches (batches of up to 64 latents run on one, which is "
-                             "faster for them)  [default: onnxruntime's, one per physical core]")(command)
+                        help="the most threads a large batch uses: onnxruntime's for up to 1,024 latents, whole "
+                             "chunks of 1,024 side by side beyond (batches of up to 64 latents run on one thread, "
+                             "which is faster for them)  [default: one per physical core]")(command)
 
 
 def resolve_model(model_path: Path | None) -> tuple[Path, str]:

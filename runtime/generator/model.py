@@ -23,6 +23,7 @@ from ..base.sefa import SefaDirections
 from ..base.whole_numbers import is_whole_number
 from .directions import direction_edits, sefa_directions
 from .bound_runs import BOUND_BATCH, BoundRuns
+from .chunk_workers import ChunkWorkers
 from .latents import LatentEdit, perturb_edits, perturb_latents, sample_latents
 from .graph import check_graph, probe
 from .session import OpenedModel, check_threads, direct_run, open_session, run, run_into
@@ -52,9 +53,11 @@ class GeneratorModel(OpenedModel):
         ``auto`` uses CUDA only when the CUDA provider really loads, quietly
         falling back to CPU; ``cuda`` raises when CUDA does not work.
     threads : int, optional
-        The most onnxruntime intra-op threads a large batch uses; ``None``:
-        onnxruntime's default, one per physical core. Batches of up to
-        ``SMALL_BATCH`` latents run on one thread, which is faster for them.
+        The most threads a large batch uses; ``None``: one per physical
+        core (onnxruntime's default). Batches of up to ``SMALL_BATCH``
+        latents run on one thread, which is faster for them; up to one
+        chunk, on onnxruntime's intra-op threads; larger ones as whole
+        chunks side by side, one thread each.
 
     Raises
     ------
@@ -81,6 +84,8 @@ class GeneratorModel(OpenedModel):
         self._metadata = check_graph(self._session, self._path)
         self._small_session = self._session
         self._large_session: Any = self._session if self._provider == CUDA_PROVIDER or threads == 1 else None
+        # More than one chunk: whole chunks side by side on the one-thread session (chunk_workers.py).
+        self._chunk_workers = ChunkWorkers(threads)
         self._opening = threading.Lock()
         probe(self._small_session, self._metadata, self._path)
         channels, height, width = self._metadata.image_shape
@@ -95,7 +100,7 @@ class GeneratorModel(OpenedModel):
         self._latent_dim = self._metadata.latent_dim
 
     def _large(self) -> Any:
-        """The session for large batches, opened once (thread-safe) with the threads asked for."""
+        """The session for batches of up to one chunk, opened once (thread-safe) with the threads asked for."""
         if self._large_session is None:
             with self._opening:
                 if self._large_session is None:
@@ -132,8 +137,10 @@ class GeneratorModel(OpenedModel):
     ) -> np.ndarray:
         """Run the generator on ``latents``, ``chunk_size`` vectors per forward pass.
 
-        Memory stays bounded for any ``n``: only one chunk of float images
-        exists at a time when ``output="uint8"``. Thread-safe.
+        Memory stays bounded for any ``n``: with ``output="uint8"`` only one
+        chunk of float images per working thread exists at a time. On the CPU
+        a batch of more than one chunk runs as whole chunks side by side, one
+        thread each, up to ``threads`` at once. Thread-safe.
 
         Parameters
         ----------
@@ -182,17 +189,24 @@ class GeneratorModel(OpenedModel):
             session = self._small_session if n <= SMALL_BATCH else self._large()
             images = run(session, names, {INPUT_NAME: z}, self._path)[0]
             return self._to_uint8(images) if convert else images
-        session = self._large()
         result = np.empty((n, *self._shapes[name if in_graph else PIXELS_NAME]), self._dtypes[name if in_graph else PIXELS_NAME])
-        for start in range(0, n, chunk_size):
-            feeds = {INPUT_NAME: z[start : start + chunk_size]}
-            target = result[start : start + chunk_size]
-            if not in_graph:
-                target[...] = self._to_uint8(run(session, [name], feeds, self._path)[0])
-            elif self._provider == CUDA_PROVIDER:  # binding host arrays is slower there (docs/decisions.md)
-                target[...] = run(session, [name], feeds, self._path)[0]
-            else:  # written in place by onnxruntime's last kernel: no second copy of a large batch
-                run_into(session, name, feeds, target, self._path)
+        size = chunk_size
+        starts = range(0, n, size)
+        if self._provider == CUDA_PROVIDER:  # one GPU: chunk after chunk, each copied home (binding is slower there)
+            for start in starts:
+                images = run(self._session, [name], {INPUT_NAME: z[start : start + size]}, self._path)[0]
+                result[start : start + size] = self._to_uint8(images) if not in_graph else images
+            return result
+
+        def one_chunk(start: int) -> None:  # on the one-thread session, from up to `threads` threads at once
+            feeds = {INPUT_NAME: z[start : start + size]}
+            target = result[start : start + size]
+            if in_graph:  # written in place by onnxruntime's last kernel: no second copy of a large batch
+                run_into(self._small_session, name, feeds, target, self._path)
+            else:
+                target[...] = self._to_uint8(run(self._small_session, [name], feeds, self._path)[0])
+
+        self._chunk_workers.run(one_chunk, starts)
         return result
 
     def _to_uint8(self, images: np.ndarray) -> np.ndarray:

@@ -136,6 +136,11 @@ def _new_session(ort: ModuleType, path: Path, providers: list[Any], threads: int
     options.log_severity_level = SESSION_LOG_SEVERITY
     if threads is not None:
         options.intra_op_num_threads = threads
+    if threads != 1:
+        # onnxruntime's pool threads otherwise spin on after a run, for milliseconds, taking the cores from
+        # whatever runs next: large batches, chunks side by side on one-thread sessions, ran 1.7-2.2x slower
+        # right after a mid-size batch (docs/decisions.md). Spinning within a run is kept.
+        options.add_session_config_entry("session.force_spinning_stop", "1")
     try:
         return ort.InferenceSession(str(path), sess_options=options, providers=providers)
     except Exception as error:  # onnxruntime's pybind errors derive from Exception only
