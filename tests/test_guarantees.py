@@ -247,6 +247,7 @@ def test_edit_values_beyond_what_the_generator_can_show_are_refused(args: list[s
     assert "within +-1e+06" in assert_refused(invoke(gan_run, "--model", str(model_file), *args))
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # the one-line error only, no numpy overflow warning besides
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 1e38])
 def test_generate_refuses_latents_that_are_not_finite(bad: float, model_file: Path) -> None:
     model = GeneratorModel(model_file, device="cpu")

@@ -22,7 +22,7 @@ def model() -> GeneratorModel:
 @pytest.mark.parametrize("n", [1, 2, BOUND_BATCH, BOUND_BATCH + 1])
 def test_generate_equals_the_direct_run_bit_for_bit(model: GeneratorModel, output: str, name: str, n: int) -> None:
     z = model.sample_latents(n, seed=n)
-    expected = direct_run(model._small_session)([name], {"z": z})[0]
+    expected = direct_run(model._whole.one_thread)([name], {"z": z})[0]
     got = model.generate(z, output=output)
     assert got.dtype == expected.dtype and np.array_equal(got, expected)
 
@@ -63,12 +63,12 @@ def test_a_session_without_the_cpp_session_gets_no_bound_runs() -> None:
 
 def test_outputs_not_asked_for_are_written_into_bound_scratch_buffers(model: GeneratorModel) -> None:
     """onnxruntime runs every node anyway; a bound scratch buffer spares it an allocation per run."""
-    runs = BoundRuns.for_session(model._small_session, "z", {"image": ((1, 28, 28), np.float32),
+    runs = BoundRuns.for_session(model._whole.one_thread, "z", {"image": ((1, 28, 28), np.float32),
                                                               "pixels": ((28, 28), np.uint8)})
     assert runs is not None
     for seed in (3, 4):
         z = model.sample_latents(2, seed=seed)
-        image, pixels = direct_run(model._small_session)(["image", "pixels"], {"z": z})
+        image, pixels = direct_run(model._whole.one_thread)(["image", "pixels"], {"z": z})
         assert np.array_equal(runs.run("pixels", z), pixels)
         scratch = runs._local.__dict__[("pixels", 2)][3]
         assert np.array_equal(scratch["image"], image)  # onnxruntime wrote the unrequested image here

@@ -21,12 +21,14 @@ from ..base.pixels import to_uint8
 from ..models import BUNDLED_MODEL
 from ..base.sefa import SefaDirections
 from ..base.whole_numbers import is_whole_number
+from ..base.onnx_prune import keep_outputs
 from .directions import direction_edits, sefa_directions
-from .bound_runs import BOUND_BATCH, BoundRuns
+from .bound_runs import BOUND_BATCH
 from .chunk_workers import ChunkWorkers
+from .graph_sessions import GraphSessions
 from .latents import LatentEdit, perturb_edits, perturb_latents, sample_latents
 from .graph import check_graph, probe
-from .session import OpenedModel, check_threads, direct_run, open_session, run, run_into
+from .session import OpenedModel, check_threads, run, run_into
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -82,30 +84,39 @@ class GeneratorModel(OpenedModel):
         super().__init__(Path(path) if path is not None else BUNDLED_MODEL, device, 1)
         self._threads = threads
         self._metadata = check_graph(self._session, self._path)
-        self._small_session = self._session
-        self._large_session: Any = self._session if self._provider == CUDA_PROVIDER or threads == 1 else None
-        # More than one chunk: whole chunks side by side on the one-thread session (chunk_workers.py).
+        probe(self._session, self._metadata, self._path)
+        # More than one chunk: whole chunks side by side on a one-thread session (chunk_workers.py).
         self._chunk_workers = ChunkWorkers(threads)
-        self._opening = threading.Lock()
-        probe(self._small_session, self._metadata, self._path)
         channels, height, width = self._metadata.image_shape
         self._shapes = {OUTPUT_NAME: (channels, height, width), PIXELS_NAME: (height, width)}
         self._dtypes = {OUTPUT_NAME: np.float32, PIXELS_NAME: np.uint8}
         pixels_output = PIXELS_NAME if self._metadata.has_pixels else OUTPUT_NAME
         self._names = {"uint8": [pixels_output], "float": [OUTPUT_NAME]}  # what to ask the graph for
-        self._run_small = direct_run(self._small_session)
-        self._bound = None if self._provider == CUDA_PROVIDER else BoundRuns.for_session(
-            self._small_session, INPUT_NAME,
-            {name: (self._shapes[name], self._dtypes[name]) for name in self._metadata.outputs})
+        self._whole = GraphSessions(self._path, threads, self._item_types(self._metadata.outputs),
+                                    one_thread=self._session, on_cuda=self._provider == CUDA_PROVIDER)
+        # Float output on the CPU runs on the graph without its pixel nodes, opened on the first float call
+        # (graph_sessions.py); on CUDA, or for a file without pixels, the whole graph is that graph.
+        self._float_only = self._whole if self._provider == CUDA_PROVIDER or not self._metadata.has_pixels else None
+        self._opening = threading.Lock()
         self._latent_dim = self._metadata.latent_dim
 
-    def _large(self) -> Any:
-        """The session for batches of up to one chunk, opened once (thread-safe) with the threads asked for."""
-        if self._large_session is None:
+    def _item_types(self, outputs: Sequence[str]) -> dict[str, tuple[tuple[int, ...], Any]]:
+        return {name: (self._shapes[name], self._dtypes[name]) for name in outputs}
+
+    def _sessions(self, output: str) -> GraphSessions:
+        """The sessions for ``output``: the whole graph for pixels, the graph cut to ``image`` for float (CPU)."""
+        if output != "float":
+            return self._whole
+        if self._float_only is None:
             with self._opening:
-                if self._large_session is None:
-                    self._large_session, _ = open_session(self._path, "cpu", self._threads)
-        return self._large_session
+                if self._float_only is None:
+                    try:
+                        graph = keep_outputs(self._path.read_bytes(), {OUTPUT_NAME})
+                    except (OSError, ValueError) as error:  # the file changed since it was opened
+                        raise GanRuntimeError(f"cannot read {str(self._path)!r} again for float output: {error}") from None
+                    self._float_only = GraphSessions(self._path, self._threads, self._item_types([OUTPUT_NAME]),
+                                                     graph=graph)
+        return self._float_only
 
     @property
     def metadata(self) -> GeneratorMetadata:
@@ -170,14 +181,15 @@ class GeneratorModel(OpenedModel):
         z = self._checked_latents(latents)
         n = z.shape[0]
         convert = names[0] == OUTPUT_NAME and output == "uint8"  # an older file: the runtime maps pixels itself
+        sessions = self._whole if output == "uint8" else self._sessions(output)
         if chunk_size is None and n <= SMALL_BATCH:  # the common call (gan-run, an app): one pass, one thread
             try:
-                if n <= BOUND_BATCH and self._bound is not None:  # buffers bound once per thread (bound_runs.py)
-                    images = self._bound.run(names[0], z)
+                if n <= BOUND_BATCH and sessions.bound is not None:  # buffers bound once per thread (bound_runs.py)
+                    images = sessions.bound.run(names[0], z)
                 else:
-                    images = self._run_small(names, {INPUT_NAME: z})[0]
+                    images = sessions.run_direct(names, {INPUT_NAME: z})[0]
             except Exception:  # the error path, once: re-run through run() for its one-line message
-                images = run(self._small_session, names, {INPUT_NAME: z}, self._path)[0]
+                images = run(sessions.one_thread, names, {INPUT_NAME: z}, self._path)[0]
             return self._to_uint8(images) if convert else images
         if chunk_size is None:
             chunk_size = CUDA_CHUNK_SIZE if self._provider == CUDA_PROVIDER else DEFAULT_CHUNK_SIZE
@@ -186,7 +198,7 @@ class GeneratorModel(OpenedModel):
         name = names[0]
         in_graph = not convert
         if n <= chunk_size:  # one pass: hand back onnxruntime's own array, nothing to assemble
-            session = self._small_session if n <= SMALL_BATCH else self._large()
+            session = sessions.one_thread if n <= SMALL_BATCH else sessions.many_threads()
             images = run(session, names, {INPUT_NAME: z}, self._path)[0]
             return self._to_uint8(images) if convert else images
         result = np.empty((n, *self._shapes[name if in_graph else PIXELS_NAME]), self._dtypes[name if in_graph else PIXELS_NAME])
@@ -202,9 +214,9 @@ class GeneratorModel(OpenedModel):
             feeds = {INPUT_NAME: z[start : start + size]}
             target = result[start : start + size]
             if in_graph:  # written in place by onnxruntime's last kernel: no second copy of a large batch
-                run_into(self._small_session, name, feeds, target, self._path)
+                run_into(sessions.one_thread, name, feeds, target, self._path)
             else:
-                target[...] = self._to_uint8(run(self._small_session, [name], feeds, self._path)[0])
+                target[...] = self._to_uint8(run(sessions.one_thread, [name], feeds, self._path)[0])
 
         self._chunk_workers.run(one_chunk, starts)
         return result
@@ -233,8 +245,8 @@ class GeneratorModel(OpenedModel):
         shape = z.shape
         if len(shape) != 2 or shape[1] != self._latent_dim or shape[0] == 0:
             raise GanRuntimeError(f"latents must be [n, {self._latent_dim}] with n >= 1, got shape {list(shape)}")
-        flat = z.ravel()  # a view: z is C-contiguous
-        if not math.isfinite(flat.dot(flat)):  # one BLAS call (0.3 us at batch 1; np.vdot 0.44): NaN, infinity or |z| ~ 1e19 fail it
+        # One BLAS call that, unlike ndarray.dot, does not warn on overflow: NaN, infinity or |z| ~ 1e19 fail it
+        if not math.isfinite(np.vdot(z, z)):
             raise GanRuntimeError("latents must be finite numbers: NaN, infinity or values near float32's limit "
                                   "make every pixel black")
         return z

@@ -131,7 +131,8 @@ def check_threads(threads: int | None) -> int | None:
     return int(threads)
 
 
-def _new_session(ort: ModuleType, path: Path, providers: list[Any], threads: int | None = None) -> Any:
+def _new_session(ort: ModuleType, path: Path, providers: list[Any], threads: int | None = None,
+                 graph: bytes | None = None) -> Any:
     options = ort.SessionOptions()
     options.log_severity_level = SESSION_LOG_SEVERITY
     if threads is not None:
@@ -142,7 +143,7 @@ def _new_session(ort: ModuleType, path: Path, providers: list[Any], threads: int
         # right after a mid-size batch (docs/decisions.md). Spinning within a run is kept.
         options.add_session_config_entry("session.force_spinning_stop", "1")
     try:
-        return ort.InferenceSession(str(path), sess_options=options, providers=providers)
+        return ort.InferenceSession(graph if graph is not None else str(path), sess_options=options, providers=providers)
     except Exception as error:  # onnxruntime's pybind errors derive from Exception only
         raise GanRuntimeError(f"cannot load {str(path)!r} as an ONNX model: {_one_line(str(error))}") from None
 
@@ -162,7 +163,8 @@ def _preload_cuda_libraries(ort: ModuleType) -> None:
             pass
 
 
-def open_session(path: Path, device: str = "auto", threads: int | None = None) -> tuple[Any, str]:
+def open_session(path: Path, device: str = "auto", threads: int | None = None,
+                 graph: bytes | None = None) -> tuple[Any, str]:
     """Create an ``InferenceSession`` for ``path`` on ``device`` and report the provider really in use.
 
     Parameters
@@ -174,6 +176,10 @@ def open_session(path: Path, device: str = "auto", threads: int | None = None) -
     threads : int, optional
         onnxruntime's intra-op threads (``intra_op_num_threads``); ``None``
         leaves onnxruntime's default, one per physical core.
+    graph : bytes, optional
+        A serialized model to open instead of the file's bytes, e.g. the
+        file cut down to some outputs (:func:`~ganedge.runtime.base.onnx_prune.keep_outputs`);
+        messages still name ``path``.
 
     Returns
     -------
@@ -196,16 +202,16 @@ def open_session(path: Path, device: str = "auto", threads: int | None = None) -
         raise GanRuntimeError(f"{str(path)!r} is not a file; pass the .onnx file itself")
     ort = import_onnxruntime()
     if device == "cpu":
-        session = _new_session(ort, path, [CPU_PROVIDER], threads)
+        session = _new_session(ort, path, [CPU_PROVIDER], threads, graph)
         return session, session.get_providers()[0]
     if CUDA_PROVIDER not in ort.get_available_providers():
         if device == "cuda":
             raise GanRuntimeError(f"--device cuda: this onnxruntime has no CUDA provider; {CUDA_INSTALL_HINT}")
-        session = _new_session(ort, path, [CPU_PROVIDER], threads)
+        session = _new_session(ort, path, [CPU_PROVIDER], threads, graph)
         return session, session.get_providers()[0]
     with _captured_output(ort) as said:
         _preload_cuda_libraries(ort)
-        session = _new_session(ort, path, [(CUDA_PROVIDER, CUDA_PROVIDER_OPTIONS), CPU_PROVIDER], threads)
+        session = _new_session(ort, path, [(CUDA_PROVIDER, CUDA_PROVIDER_OPTIONS), CPU_PROVIDER], threads, graph)
     if CUDA_PROVIDER not in session.get_providers() and device == "cuda":
         raise GanRuntimeError(f"--device cuda: the CUDA provider did not load ({CUDA_PROVIDER}: {_one_line(said.getvalue())}); "
                               "onnxruntime-gpu needs CUDA 13 and cuDNN 9 on the machine (or use --device cpu)")
