@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 # ~200 MiB of images). Figures in docs/decisions.md.
 DEFAULT_CHUNK_SIZE = 1024
 CUDA_CHUNK_SIZE = 65536
-# Batches up to this size run on a second, one-thread CPU session: waking a thread pool costs more
+# Batches up to this size run on a one-thread CPU session: waking a thread pool costs more
 # than the work of a few latents (docs/decisions.md).
 SMALL_BATCH = 64
 OUTPUTS = ("uint8", "float")
