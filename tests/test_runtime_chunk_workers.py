@@ -24,6 +24,23 @@ def test_chunks_side_by_side_equal_one_pass_bit_for_bit(output: str, name: str, 
     assert got.dtype == expected.dtype and np.array_equal(got, expected)
 
 
+@pytest.mark.parametrize("output,name,chunk", [("uint8", "pixels", 256), ("float", "image", 1024)])
+def test_default_chunks_past_one_pass_are_cache_sized_for_pixels(
+    output: str, name: str, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Up to 1,024 latents in one pass; beyond, uint8 pixels in chunks of 256 and float images in chunks of 1,024."""
+    model = GeneratorModel(device="cpu", threads=2)
+    starts: list[range] = []
+    run_chunks = model._chunk_workers.run
+    monkeypatch.setattr(model._chunk_workers, "run", lambda work, items: (starts.append(items), run_chunks(work, items))[1])
+    model.generate(model.sample_latents(1024, seed=5), output=output)  # type: ignore[arg-type]
+    assert starts == []
+    z = model.sample_latents(2100, seed=5)
+    got = model.generate(z, output=output)  # type: ignore[arg-type]
+    assert starts == [range(0, 2100, chunk)]
+    assert np.array_equal(got, direct_run(model.session)([name], {"z": z})[0])
+
+
 def test_every_item_runs_once_and_on_several_threads_at_once() -> None:
     both_running = threading.Barrier(2, timeout=10)  # broken (an error) unless two items run at the same time
     seen: list[tuple[int, int]] = []
