@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Callable
 
 import numpy as np
 import pytest
@@ -32,7 +33,12 @@ def test_default_chunks_past_one_pass_are_cache_sized_for_pixels(
     model = GeneratorModel(device="cpu", threads=2)
     starts: list[range] = []
     run_chunks = model._chunk_workers.run
-    monkeypatch.setattr(model._chunk_workers, "run", lambda work, items: (starts.append(items), run_chunks(work, items))[1])
+
+    def recording_run(work: Callable[[int], None], items: range) -> None:
+        starts.append(items)
+        run_chunks(work, items)
+
+    monkeypatch.setattr(model._chunk_workers, "run", recording_run)
     model.generate(model.sample_latents(1024, seed=5), output=output)  # type: ignore[arg-type]
     assert starts == []
     z = model.sample_latents(2100, seed=5)

@@ -33,9 +33,9 @@ from .session import OpenedModel, check_threads, run, run_into
 if TYPE_CHECKING:
     from PIL import Image
 
-# Latents per forward pass: on the CPU a chunk of images small enough to stay in cache for the bias
-# and tanh passes; on CUDA each pass costs a launch and two copies, so chunks are large (bounded:
-# ~200 MiB of images). Figures in docs/decisions.md.
+# Latents per forward pass: on the CPU the largest batch run in one pass, and the chunk of float images
+# past it, small enough to stay in cache for the bias and tanh passes; on CUDA each pass costs a launch
+# and two copies, so chunks are large (bounded: ~200 MiB of images). Figures in docs/decisions.md.
 DEFAULT_CHUNK_SIZE = 1024
 CUDA_CHUNK_SIZE = 65536
 # CPU batches of more than DEFAULT_CHUNK_SIZE latents asking for the graph's uint8 pixels run in
