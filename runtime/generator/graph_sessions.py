@@ -6,8 +6,8 @@ to its float ``image`` (:func:`~ganedge.runtime.base.onnx_prune.keep_outputs`),
 opened on the first float call, because onnxruntime would otherwise compute
 the pixels for every float batch too (docs/decisions.md). Each view has a
 one-thread session (batches of up to 64 latents, and chunks side by side),
-a session with the threads asked for (batches of up to one chunk, opened on
-first use) and bound runs for batches of up to 8. On CUDA all three are the
+a session with the threads asked for (larger batches run in one pass,
+opened on first use) and bound runs for batches of up to 8. On CUDA all three are the
 one CUDA session.
 """
 

@@ -188,7 +188,7 @@ class GeneratorModel(OpenedModel):
         z = self._checked_latents(latents)
         n = z.shape[0]
         convert = names[0] == OUTPUT_NAME and output == "uint8"  # an older file: the runtime maps pixels itself
-        sessions = self._whole if output == "uint8" else self._sessions(output)
+        sessions = self._sessions(output)
         if chunk_size is None and n <= SMALL_BATCH:  # the common call (gan-run, an app): one pass, one thread
             try:
                 if n <= BOUND_BATCH and sessions.bound is not None:  # buffers bound once per thread (bound_runs.py)
@@ -207,27 +207,27 @@ class GeneratorModel(OpenedModel):
         else:
             one_pass = chunk_size
         name = names[0]
-        in_graph = not convert
         if n <= one_pass:  # one pass: hand back onnxruntime's own array, nothing to assemble
             session = sessions.one_thread if n <= SMALL_BATCH else sessions.many_threads()
             images = run(session, names, {INPUT_NAME: z}, self._path)[0]
             return self._to_uint8(images) if convert else images
-        result = np.empty((n, *self._shapes[name if in_graph else PIXELS_NAME]), self._dtypes[name if in_graph else PIXELS_NAME])
+        stored = PIXELS_NAME if convert else name  # what the result holds
+        result = np.empty((n, *self._shapes[stored]), self._dtypes[stored])
         size = chunk_size
         starts = range(0, n, size)
         if on_cuda:  # one GPU: chunk after chunk, each copied home (binding is slower there)
             for start in starts:
                 images = run(self._session, [name], {INPUT_NAME: z[start : start + size]}, self._path)[0]
-                result[start : start + size] = self._to_uint8(images) if not in_graph else images
+                result[start : start + size] = self._to_uint8(images) if convert else images
             return result
 
         def one_chunk(start: int) -> None:  # on the one-thread session, from up to `threads` threads at once
             feeds = {INPUT_NAME: z[start : start + size]}
             target = result[start : start + size]
-            if in_graph:  # written in place by onnxruntime's last kernel: no second copy of a large batch
-                run_into(sessions.one_thread, name, feeds, target, self._path)
-            else:
+            if convert:
                 target[...] = self._to_uint8(run(sessions.one_thread, [name], feeds, self._path)[0])
+            else:  # written in place by onnxruntime's last kernel: no second copy of a large batch
+                run_into(sessions.one_thread, name, feeds, target, self._path)
 
         self._chunk_workers.run(one_chunk, starts)
         return result
